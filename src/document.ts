@@ -1,0 +1,190 @@
+/**
+ * @module document — parses one seed document: timestamp, title, article URL, separator, HTML body.
+ *
+ * Format: line 1 `<!--EPOCH_MS-->`, line 2 `[Title](https://article/url)`, line 3 `------`, then HTML.
+ */
+import { decode as decodeEntities } from "entities";
+import { decodeDocument } from "./decode.js";
+import { DocumentError } from "./errors.js";
+import { collapseWhitespace, toXmlSafe } from "./text.js";
+
+/** A document that passed every check of the format. */
+export interface SeedDocument {
+  /** Where it came from, as given (a path relative to the seeds folder, or an API label). */
+  readonly file: string;
+  /** Publication time, epoch milliseconds. */
+  readonly publishedMs: number;
+  readonly title: string;
+  /** The article URL, absolute http(s), as written in the document. */
+  readonly url: string;
+  /** The article's HTML, XML-safe and NFC-normalized, line endings as LF. */
+  readonly body: string;
+}
+
+/** Limits on a document; configurable per call, documented in the README. */
+export interface DocumentLimits {
+  /** Largest accepted document, in bytes. */
+  readonly maxBytes: number;
+  /** Longest accepted title, in characters. */
+  readonly maxTitleLength: number;
+}
+
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  maxBytes: 8 * 1024 * 1024,
+  maxTitleLength: 1000,
+};
+
+/** Plausible publication times: from 1990-01-01 (the web's news archives begin later) to 2100-01-01. */
+export const EARLIEST_MS = Date.UTC(1990, 0, 1);
+export const LATEST_MS = Date.UTC(2100, 0, 1);
+
+const TIMESTAMP_EXAMPLE = "<!--1639594666000-->";
+const TITLE_EXAMPLE = "[Title](https://example.com/article)";
+
+function show(text: string, max = 60): string {
+  const clipped = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(clipped);
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function parseTimestamp(file: string, line: string | undefined): number {
+  const fail = (reason: string) => new DocumentError(file, 1, reason);
+  if (line === undefined || line.trim() === "") {
+    throw fail(`expected an epoch-ms timestamp like ${TIMESTAMP_EXAMPLE}, got an empty line`);
+  }
+  const match = /^<!--\s*(.*?)\s*-->$/.exec(line.trim());
+  if (!match)
+    throw fail(
+      `expected an epoch-ms timestamp like ${TIMESTAMP_EXAMPLE}, got ${show(line.trim())}`,
+    );
+  const digits = match[1] ?? "";
+  if (digits.startsWith("-") && /^-\d+$/.test(digits)) {
+    throw fail(
+      `the timestamp ${digits} is negative; expected milliseconds since 1970 like ${TIMESTAMP_EXAMPLE}`,
+    );
+  }
+  if (!/^\d+$/.test(digits)) {
+    throw fail(
+      `expected an epoch-ms timestamp like ${TIMESTAMP_EXAMPLE}, got ${show(`<!--${digits}-->`)}`,
+    );
+  }
+  const value = Number(digits);
+  if (!Number.isSafeInteger(value)) {
+    throw fail(
+      `the timestamp ${show(digits, 30)} is too large; expected milliseconds since 1970 like ${TIMESTAMP_EXAMPLE}`,
+    );
+  }
+  if (value < EARLIEST_MS && value * 1000 >= EARLIEST_MS && value * 1000 < LATEST_MS) {
+    throw fail(
+      `the timestamp ${digits} looks like seconds (${isoDate(value * 1000)}); write milliseconds: <!--${digits}000-->`,
+    );
+  }
+  if (value < EARLIEST_MS || value >= LATEST_MS) {
+    throw fail(
+      `the timestamp ${digits} (${value < 8.64e15 ? isoDate(value) : "beyond year 275760"}) is outside ${isoDate(EARLIEST_MS)} to ${isoDate(LATEST_MS)}; expected milliseconds since 1970`,
+    );
+  }
+  return value;
+}
+
+/** Splits `[title](url)` on the last `](`: titles may contain brackets and `](`, URLs may contain parentheses. */
+function parseTitleLine(
+  file: string,
+  line: string | undefined,
+  limits: DocumentLimits,
+): { title: string; url: string } {
+  const fail = (reason: string) => new DocumentError(file, 2, reason);
+  const text = (line ?? "").trim();
+  if (text === "") throw fail(`expected a title line like ${TITLE_EXAMPLE}, got an empty line`);
+  const split = text.lastIndexOf("](");
+  if (!text.startsWith("[") || !text.endsWith(")") || split < 0) {
+    throw fail(`expected a title line like ${TITLE_EXAMPLE}, got ${show(text)}`);
+  }
+  const rawTitle = text.slice(1, split);
+  const rawUrl = text.slice(split + 2, -1).trim();
+  const title = collapseWhitespace(toXmlSafe(decodeEntities(rawTitle)));
+  if (title === "") throw fail(`the title is empty; expected ${TITLE_EXAMPLE}`);
+  if (title.length > limits.maxTitleLength) {
+    throw fail(
+      `the title is ${title.length} characters long; at most ${limits.maxTitleLength} are accepted`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw fail(`expected an absolute http(s) URL in the title line, got ${show(rawUrl)}`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+    throw fail(`expected an absolute http(s) URL in the title line, got ${show(rawUrl)}`);
+  }
+  return { title, url: url.href };
+}
+
+/**
+ * Parses one seed document from its bytes (or already-decoded text).
+ * @throws DocumentError naming the file, the line and what was expected.
+ * @example parseDocument(bytes, "seeds/000.txt").title // "西方围堵下中俄…"
+ */
+export function parseDocument(
+  input: Uint8Array | string,
+  file: string,
+  limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+): SeedDocument {
+  const size = typeof input === "string" ? input.length : input.byteLength;
+  if (size > limits.maxBytes) {
+    throw new DocumentError(
+      file,
+      1,
+      `the document is ${size} bytes; at most ${limits.maxBytes} are accepted`,
+    );
+  }
+  if (size === 0)
+    throw new DocumentError(
+      file,
+      1,
+      `the file is empty; expected a document starting with ${TIMESTAMP_EXAMPLE}`,
+    );
+  let text: string;
+  if (typeof input === "string") {
+    text = input.startsWith("\uFEFF") ? input.slice(1) : input;
+  } else {
+    const decoded = decodeDocument(input);
+    if (!decoded.ok) throw new DocumentError(file, decoded.line, decoded.reason);
+    text = decoded.text;
+  }
+  // CRLF, LF and lone CR all end a line.
+  const header: string[] = [];
+  let rest = text;
+  for (let i = 0; i < 3; i++) {
+    const end = /\r\n|\n|\r/.exec(rest);
+    if (!end) {
+      header.push(rest);
+      rest = "";
+      break;
+    }
+    header.push(rest.slice(0, end.index));
+    rest = rest.slice(end.index + end[0].length);
+  }
+  const publishedMs = parseTimestamp(file, header[0]);
+  const { title, url } = parseTitleLine(file, header[1], limits);
+  const separator = header[2];
+  if (separator === undefined || !/^-{3,}$/.test(separator.trim())) {
+    throw new DocumentError(
+      file,
+      3,
+      `expected the separator line "------" after the title, got ${separator === undefined ? "the end of the file" : show(separator)}`,
+    );
+  }
+  const body = toXmlSafe(rest.replace(/\r\n?/g, "\n"));
+  if (body.trim() === "")
+    throw new DocumentError(
+      file,
+      4,
+      "the article body is empty; expected the article's HTML after the separator",
+    );
+  return { file, publishedMs, title, url, body };
+}

@@ -1,0 +1,69 @@
+/**
+ * @module render/atom — Atom 1.0 (RFC 4287): a pure function of (entries, feed info) → XML text.
+ */
+import type { Entry, Person } from "../entry.js";
+import { rfc3339 } from "./dates.js";
+import { type FeedInfo, MEDIA_TYPES, otherFormats } from "./feed-info.js";
+import { emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
+
+const ATOM_NS = "http://www.w3.org/2005/Atom";
+
+function person(tag: "author" | "contributor", p: Person): string {
+  return parentElement(tag, [textElement("name", p.name)]);
+}
+
+/**
+ * One `<entry>`; feeds are assembled from these pieces, so each entry is rendered once.
+ * @example renderAtomEntry(entry) // "<entry xml:lang=\"zh-Hans\">\n<id>https://…</id>…"
+ */
+export function renderAtomEntry(entry: Entry): string {
+  const children = [
+    textElement("id", entry.id),
+    textElement("title", entry.title, { type: "text" }),
+    emptyElement("link", { rel: "alternate", type: MEDIA_TYPES.html, href: entry.link }),
+    textElement("published", rfc3339(entry.publishedMs)),
+    textElement("updated", rfc3339(entry.updatedMs)),
+    ...entry.authors.map((p) => person("author", p)),
+    ...entry.contributors.map((p) => person("contributor", p)),
+    ...entry.categories.map((c) =>
+      emptyElement("category", { term: c.term, scheme: c.scheme, label: c.label }),
+    ),
+    ...entry.images.map((image) =>
+      emptyElement("link", {
+        rel: "enclosure",
+        type: image.type,
+        href: image.url,
+        title: image.caption,
+      }),
+    ),
+    textElement("summary", entry.summary, { type: "text" }),
+    textElement("content", entry.contentHtml, { type: "html" }),
+  ];
+  return parentElement("entry", children, { "xml:lang": entry.language });
+}
+
+/**
+ * The Atom feed document.
+ * @example renderAtom(entries.map(renderAtomEntry), describeFeed(config, entries))
+ */
+export function renderAtom(entryXml: readonly string[], info: FeedInfo): string {
+  const { config, links } = info;
+  const head = [
+    textElement("id", config.siteUrl),
+    textElement("title", config.title, { type: "text" }),
+    textElement("subtitle", config.description, { type: "text" }),
+    textElement("updated", rfc3339(info.updatedMs)),
+    emptyElement("link", { rel: "self", type: MEDIA_TYPES.atom, href: links.atom }),
+    emptyElement("link", { rel: "alternate", type: MEDIA_TYPES.html, href: info.home }),
+    ...otherFormats("atom").map((format) =>
+      emptyElement("link", { rel: "alternate", type: MEDIA_TYPES[format], href: links[format] }),
+    ),
+    person("author", { name: config.author }),
+    textElement("generator", "edgefeed"),
+  ];
+  const feed = parentElement("feed", [...head, ...entryXml], {
+    xmlns: ATOM_NS,
+    "xml:lang": config.language,
+  });
+  return `${XML_DECLARATION}\n${feed}\n`;
+}

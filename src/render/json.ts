@@ -1,0 +1,65 @@
+/**
+ * @module render/json — JSON Feed 1.1: a pure function of (entries, feed info) → JSON text.
+ */
+import type { Entry } from "../entry.js";
+import { rfc3339 } from "./dates.js";
+import type { FeedInfo } from "./feed-info.js";
+
+const INDENT = 2;
+
+function indentBlock(json: string, by: number): string {
+  return json.replaceAll("\n", `\n${" ".repeat(by)}`);
+}
+
+/**
+ * One item as JSON text (keys in a fixed order); feeds are assembled from these pieces.
+ * @example JSON.parse(renderJsonItem(entry)).date_published // "2021-12-15T18:57:46Z"
+ */
+export function renderJsonItem(entry: Entry): string {
+  const attachments = entry.images
+    .filter((image) => image.type !== undefined)
+    .map((image) => ({
+      url: image.url,
+      mime_type: image.type,
+      ...(image.caption ? { title: image.caption } : {}),
+    }));
+  const item = {
+    id: entry.id,
+    url: entry.link,
+    title: entry.title,
+    content_html: entry.contentHtml,
+    summary: entry.summary,
+    ...(entry.images[0] ? { image: entry.images[0].url } : {}),
+    date_published: rfc3339(entry.publishedMs),
+    date_modified: rfc3339(entry.updatedMs),
+    ...(entry.authors.length > 0 ? { authors: entry.authors.map((p) => ({ name: p.name })) } : {}),
+    ...(entry.categories.length > 0 ? { tags: entry.categories.map((c) => c.label) } : {}),
+    ...(entry.language ? { language: entry.language } : {}),
+    ...(attachments.length > 0 ? { attachments } : {}),
+  };
+  return JSON.stringify(item, null, INDENT);
+}
+
+/**
+ * The JSON Feed document.
+ * @example renderJson(entries.map(renderJsonItem), describeFeed(config, entries))
+ */
+export function renderJson(itemJson: readonly string[], info: FeedInfo): string {
+  const { config, links } = info;
+  const head = {
+    version: "https://jsonfeed.org/version/1.1",
+    title: config.title,
+    home_page_url: info.home,
+    feed_url: links.json,
+    description: config.description,
+    language: config.language,
+    authors: [{ name: config.author }],
+  };
+  const headJson = JSON.stringify(head, null, INDENT);
+  const items = itemJson
+    .map((item) => `${" ".repeat(INDENT * 2)}${indentBlock(item, INDENT * 2)}`)
+    .join(",\n");
+  const itemsJson = itemJson.length > 0 ? `[\n${items}\n${" ".repeat(INDENT)}]` : "[]";
+  // The head's closing brace is replaced by the items member, keeping one valid, stable document.
+  return `${headJson.slice(0, -2)},\n${" ".repeat(INDENT)}"items": ${itemsJson}\n}\n`;
+}

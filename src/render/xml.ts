@@ -1,0 +1,49 @@
+/**
+ * @module render/xml — builds XML text with every value escaped; the only place feeds write markup.
+ */
+import { escapeXml } from "../text.js";
+
+export type Attributes = Readonly<Record<string, string | number | undefined>>;
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
+
+function attributeText(attributes: Attributes | undefined): string {
+  if (!attributes) return "";
+  let out = "";
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined) out += ` ${name}="${escapeXml(String(value))}"`;
+  }
+  return out;
+}
+
+/**
+ * An element with escaped text content (or empty, self-closed, when text is undefined).
+ * @example textElement("title", "a < b", { type: "text" }) // '<title type="text">a &lt; b</title>'
+ */
+export function textElement(
+  name: string,
+  text: string | undefined,
+  attributes?: Attributes,
+): string {
+  const attrs = attributeText(attributes);
+  return text === undefined
+    ? `<${name}${attrs}/>`
+    : `<${name}${attrs}>${escapeXml(text)}</${name}>`;
+}
+
+/** An empty element: `<link href="…"/>`. */
+export function emptyElement(name: string, attributes: Attributes): string {
+  return `<${name}${attributeText(attributes)}/>`;
+}
+
+/**
+ * An element around children that are already XML, one child per line. No indentation: it would
+ * have to be added inside text content, where white space is data.
+ */
+export function parentElement(
+  name: string,
+  children: readonly string[],
+  attributes?: Attributes,
+): string {
+  return `<${name}${attributeText(attributes)}>\n${children.join("\n")}\n</${name}>`;
+}

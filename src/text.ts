@@ -1,0 +1,104 @@
+/**
+ * @module text — makes text safe for XML 1.0 and pleasant to read: NFC, no forbidden characters, escaping.
+ */
+
+/**
+ * Characters XML 1.0 forbids or discourages, which no reader wants to see: C0 controls except tab,
+ * newline and carriage return; DEL and the C1 controls; U+FFFE/U+FFFF; lone surrogates.
+ */
+const XML_UNSAFE_CHARS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Numeric character references that would decode to such a character (or to NUL, which HTML turns into U+FFFD). */
+const UNSAFE_CHAR_REFERENCE = /&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?/g;
+
+function isXmlUnsafeCodePoint(code: number): boolean {
+  return (
+    (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0xd800 && code <= 0xdfff) ||
+    code === 0xfffe ||
+    code === 0xffff ||
+    code > 0x10ffff
+  );
+}
+
+/**
+ * NFC-normalizes and drops every character XML cannot carry.
+ * @example toXmlSafe("a\u0001b\uFFFF") // "ab"
+ */
+export function toXmlSafe(text: string): string {
+  return text.replace(XML_UNSAFE_CHARS, "").normalize("NFC");
+}
+
+/**
+ * Drops numeric character references (`&#1;`, `&#xFFFF;`, `&#0;`) that an HTML parser would turn into a
+ * character XML forbids, or into U+FFFD. Applied to HTML before it is parsed.
+ */
+export function dropUnsafeCharReferences(html: string): string {
+  return html.replace(
+    UNSAFE_CHAR_REFERENCE,
+    (match, hex: string | undefined, dec: string | undefined) => {
+      const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+      return code === 0 || isXmlUnsafeCodePoint(code) ? "" : match;
+    },
+  );
+}
+
+/** Collapses runs of white space (including newlines and no-break spaces) into one space and trims. */
+export function collapseWhitespace(text: string): string {
+  return text.replace(/[\s\u00A0\u3000]+/gu, " ").trim();
+}
+
+const XML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+/**
+ * Escapes text for XML element content or a double-quoted attribute. Escaping (never CDATA) means no text,
+ * `]]>` included, can end a section early.
+ * @example escapeXml('a < b & "c"') // "a &lt; b &amp; &quot;c&quot;"
+ */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => XML_ESCAPES[char] ?? char);
+}
+
+/** Escapes text for HTML element content or a double-quoted attribute (the same five characters). */
+export const escapeHtml = escapeXml;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Cuts text to at most `limit` grapheme clusters (never half a CJK character, emoji or combining
+ * sequence), preferring a word boundary in space-separated scripts, and marks the cut with "…".
+ * @example truncateText("Hello wonderful world", 12) // "Hello…"
+ */
+export function truncateText(text: string, limit: number): string {
+  const clusters: string[] = [];
+  for (const { segment } of graphemes.segment(text)) {
+    clusters.push(segment);
+    if (clusters.length > limit) break;
+  }
+  if (clusters.length <= limit) return text;
+  let cut = clusters.slice(0, limit).join("");
+  // In text with spaces, end on a whole word when one ends in the last third of the limit.
+  const lastSpace = cut.search(/\s\S*$/u);
+  if (lastSpace > 0 && lastSpace >= cut.length * 0.66) cut = cut.slice(0, lastSpace);
+  // A cut after a comma or colon reads badly; a question mark or full stop stays.
+  return `${cut.replace(/[\s,;:，；：、·-]+$/u, "")}…`;
+}
+
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
+/**
+ * Whether text has the shape of a BCP 47 language tag.
+ * @example isLanguageTag("zh-Hans") // true
+ */
+export function isLanguageTag(text: string): boolean {
+  return LANGUAGE_TAG.test(text);
+}
