@@ -90,7 +90,7 @@ export function decodeDocument(bytes: Uint8Array): Decoded | DecodeFailure {
   }
   let decoder: InstanceType<typeof TextDecoder>;
   try {
-    decoder = new TextDecoder(charset, { fatal: true });
+    decoder = new TextDecoder(charset, { fatal: true, ignoreBOM: false });
   } catch {
     return {
       ok: false,

@@ -6,7 +6,7 @@
 import { decode as decodeEntities } from "entities";
 import { decodeDocument } from "./decode.js";
 import { DocumentError } from "./errors.js";
-import { collapseWhitespace, toXmlSafe } from "./text.js";
+import { collapseWhitespace, dropUnsafeCharReferences, toXmlSafe } from "./text.js";
 
 /** A document that passed every check of the format. */
 export interface SeedDocument {
@@ -105,7 +105,7 @@ function parseTitleLine(
   }
   const rawTitle = text.slice(1, split);
   const rawUrl = text.slice(split + 2, -1).trim();
-  const title = collapseWhitespace(toXmlSafe(decodeEntities(rawTitle)));
+  const title = collapseWhitespace(toXmlSafe(decodeEntities(dropUnsafeCharReferences(rawTitle))));
   if (title === "") throw fail(`the title is empty; expected ${TITLE_EXAMPLE}`);
   if (title.length > limits.maxTitleLength) {
     throw fail(

@@ -3,7 +3,7 @@
  * clutter, figures with captions, images listed, a summary, and the facts its site tells.
  */
 import { type Cheerio, type CheerioAPI, load } from "cheerio/slim";
-import type { AnyNode, Element } from "domhandler";
+import type { AnyNode, Element, Text } from "domhandler";
 import { collapseWhitespace, dropUnsafeCharReferences, toXmlSafe, truncateText } from "../text.js";
 import { imageTypeOf } from "./media-types.js";
 import type { Article, ArticleImage, SiteProfile } from "./model.js";
@@ -142,7 +142,20 @@ function removeEmpty($: CheerioAPI): void {
   }
 }
 
-/** Flattens elements nested deeper than `maxDepth` into their text, so no renderer recurses without end. */
+/** Text of a subtree, gathered without recursion (a hostile document may nest thousands deep). */
+function textOf(root: AnyNode): string {
+  const parts: string[] = [];
+  const stack: AnyNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as AnyNode;
+    if (node.type === "text") parts.push((node as Text).data);
+    else if ("children" in node)
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as AnyNode);
+  }
+  return parts.join("");
+}
+
+/** Flattens elements nested deeper than `maxDepth` into their text, so no later step recurses without end. */
 function flattenDeepNesting($: CheerioAPI, maxDepth: number): void {
   const stack: Array<{ node: AnyNode; depth: number }> = $.root()
     .contents()
@@ -152,7 +165,8 @@ function flattenDeepNesting($: CheerioAPI, maxDepth: number): void {
     const { node, depth } = stack.pop() as { node: AnyNode; depth: number };
     if (node.type !== "tag") continue;
     if (depth >= maxDepth) {
-      $(node).text($(node).text());
+      const text = textOf(node);
+      $(node).empty().text(text);
       continue;
     }
     for (const child of (node as Element).children) stack.push({ node: child, depth: depth + 1 });
@@ -208,8 +222,8 @@ export function cleanArticle(
   const profile: SiteProfile | undefined = profileFor(url);
   const $ = load(dropUnsafeCharReferences(body), PARSE_OPTIONS, false);
 
-  flattenDeepNesting($, limits.maxDepth);
   $(UNSAFE_ELEMENTS).remove();
+  flattenDeepNesting($, limits.maxDepth);
   promoteLazyAttributes($);
   resolveUrls($, url.href);
   profile?.removeClutter?.($);

@@ -1,0 +1,186 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseWithFeedsmith } from "./helpers/feeds.js";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, "..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+const CLI = path.join(ROOT, "src/cli/edgefeed.ts");
+
+const CONFIG = `[vars]
+SITE_URL = "https://news.example/"
+FEED_TITLE = "Test archive"
+FEED_LANGUAGE = "en"
+FEED_ENTRIES = "3"
+`;
+
+function seed(ms: number, title: string, url: string, body = `<p>${title} body.</p>`): string {
+  return `<!--${ms}-->\n[${title}](${url})\n------\n${body}\n`;
+}
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function build(args: string[], cwd: string): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(TSX, [CLI, "build", ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "edgefeed-build-"));
+  await writeFile(path.join(dir, "wrangler.toml"), CONFIG);
+  await mkdir(path.join(dir, "seeds/2021/12"), { recursive: true });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("npm run build", () => {
+  it("publishes good documents from subfolders, reports each bad one by file and line, and exits 1", async () => {
+    await writeFile(
+      path.join(dir, "seeds/a.txt"),
+      seed(1639594666000, "Alpha", "https://news.example/a"),
+    );
+    await writeFile(
+      path.join(dir, "seeds/2021/12/b.txt"),
+      seed(1639594667000, "Beta", "https://news.example/b"),
+    );
+    await writeFile(
+      path.join(dir, "seeds/2021/bad-seconds.txt"),
+      seed(1639594666, "Bad", "https://news.example/c"),
+    );
+    await writeFile(
+      path.join(dir, "seeds/2021/bad-url.txt"),
+      seed(1639594666000, "Bad", "/relative"),
+    );
+    await writeFile(path.join(dir, "seeds/notes.md"), "not a document");
+
+    const result = await build([], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "rejected seeds/2021/bad-seconds.txt:1: the timestamp 1639594666 looks like seconds",
+    );
+    expect(result.stderr).toContain(
+      'rejected seeds/2021/bad-url.txt:2: expected an absolute http(s) URL in the title line, got "/relative"',
+    );
+    expect(result.stdout).toContain(
+      "read 4, published 2, rejected 2, duplicates 0 → out/feed.atom, out/feed.rss, out/feed.json",
+    );
+
+    const atom = await readFile(path.join(dir, "out/feed.atom"), "utf8");
+    const parsed = parseWithFeedsmith(atom);
+    expect(parsed.format).toBe("atom");
+    if (parsed.format === "atom") {
+      expect(parsed.feed.entries?.map((e) => e.id)).toEqual([
+        "https://news.example/b",
+        "https://news.example/a",
+      ]);
+    }
+  });
+
+  it("exits 0 and prints a summary when every document is published", async () => {
+    await writeFile(
+      path.join(dir, "seeds/a.txt"),
+      seed(1639594666000, "Alpha", "https://news.example/a"),
+    );
+    const result = await build([], dir);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain("read 1, published 1, rejected 0, duplicates 0");
+  });
+
+  it("keeps the newest of two documents with the same URL and names the files that collided", async () => {
+    await writeFile(
+      path.join(dir, "seeds/old.txt"),
+      seed(1639594666000, "Old title", "https://news.example/a#top"),
+    );
+    await writeFile(
+      path.join(dir, "seeds/new.txt"),
+      seed(1639594999000, "New title", "https://news.example/a?utm_source=rss"),
+    );
+    const result = await build([], dir);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "duplicate https://news.example/a: seeds/new.txt, seeds/old.txt name the same article; kept seeds/new.txt (newest)",
+    );
+    expect(result.stdout).toContain("read 2, published 1, rejected 0, duplicates 1");
+    const json = JSON.parse(await readFile(path.join(dir, "out/feed.json"), "utf8"));
+    expect(json.items.map((i: { title: string }) => i.title)).toEqual(["New title"]);
+  });
+
+  it("carries only the newest FEED_ENTRIES entries, newest first", async () => {
+    for (let i = 0; i < 5; i++) {
+      await writeFile(
+        path.join(dir, `seeds/${i}.txt`),
+        seed(1639594666000 + i * 1000, `T${i}`, `https://news.example/${i}`),
+      );
+    }
+    await build([], dir);
+    const json = JSON.parse(await readFile(path.join(dir, "out/feed.json"), "utf8"));
+    expect(json.items.map((i: { title: string }) => i.title)).toEqual(["T4", "T3", "T2"]);
+  });
+
+  it("writes byte-identical feeds for the same seeds, whatever the order files were written in", async () => {
+    const docs = [0, 1, 2].map((i) =>
+      seed(1639594666000, `Same time ${i}`, `https://news.example/${i}`),
+    );
+    for (const [i, doc] of docs.entries()) await writeFile(path.join(dir, `seeds/${i}.txt`), doc);
+    await build(["--out", "out1"], dir);
+    await rm(path.join(dir, "seeds"), { recursive: true });
+    await mkdir(path.join(dir, "seeds"));
+    for (const i of [2, 0, 1]) await writeFile(path.join(dir, `seeds/${i}.txt`), docs[i] as string);
+    await build(["--out", "out2"], dir);
+    for (const name of await readdir(path.join(dir, "out1"))) {
+      const a = await readFile(path.join(dir, "out1", name));
+      const b = await readFile(path.join(dir, "out2", name));
+      expect(a.equals(b), name).toBe(true);
+    }
+  });
+
+  it("fails with exit 2 and a clear message when the seeds folder or config is missing", async () => {
+    const noSeeds = await build(["--seeds", "nowhere"], dir);
+    expect(noSeeds.code).toBe(2);
+    expect(noSeeds.stderr).toMatch(/cannot read the seeds folder "nowhere"/);
+    const noConfig = await build(["--config", "missing.toml"], dir);
+    expect(noConfig.code).toBe(2);
+    expect(noConfig.stderr).toMatch(/config missing.toml: cannot be read/);
+  });
+});
+
+describe("the committed out/", () => {
+  it("is exactly what `npm run build` makes of seeds/ (rebuild and commit out/ when this fails)", async () => {
+    const result = await build(
+      [
+        "--seeds",
+        path.join(ROOT, "seeds"),
+        "--out",
+        path.join(dir, "out"),
+        "--config",
+        path.join(ROOT, "wrangler.toml"),
+      ],
+      dir,
+    );
+    expect(result.code).toBe(0);
+    const committed = (await readdir(path.join(ROOT, "out"))).sort();
+    expect((await readdir(path.join(dir, "out"))).sort()).toEqual(committed);
+    for (const name of committed) {
+      const fresh = await readFile(path.join(dir, "out", name));
+      const saved = await readFile(path.join(ROOT, "out", name));
+      expect(fresh.equals(saved), `out/${name} differs from a fresh build`).toBe(true);
+    }
+  });
+});
