@@ -1,0 +1,31 @@
+/**
+ * @module store/keys — the names of everything edgefeed keeps in Workers KV.
+ *
+ * One pointer key holds the manifest of the live version; every document body lives under its version's
+ * prefix and is never changed once written, so a version's keys can be cached at the edge for long.
+ */
+import type { ContentEncoding } from "../publish.js";
+
+/** The pointer: the manifest of the version being served. Switching it is what publishes. */
+export const CURRENT_KEY = "site/current";
+
+/** Prefix of every version's document keys. */
+export const VERSIONS_PREFIX = "site/v/";
+
+/**
+ * The key of one stored form of a document.
+ * @example documentKey("3f2a9c", "feed.atom", "gzip") // "site/v/3f2a9c/gzip/feed.atom"
+ */
+export function documentKey(version: string, path: string, encoding: ContentEncoding): string {
+  return `${VERSIONS_PREFIX}${version}/${encoding}/${path}`;
+}
+
+/**
+ * The version a document key belongs to, or undefined for a key outside the versions prefix.
+ * @example versionOfKey("site/v/3f2a9c/gzip/feed.atom") // "3f2a9c"
+ */
+export function versionOfKey(key: string): string | undefined {
+  if (!key.startsWith(VERSIONS_PREFIX)) return undefined;
+  const version = key.slice(VERSIONS_PREFIX.length).split("/", 1)[0];
+  return version === "" ? undefined : version;
+}

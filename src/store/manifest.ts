@@ -1,0 +1,120 @@
+/**
+ * @module store/manifest — what the pointer key says about the live version: its documents, their
+ * validators and sizes, and the facts /health reports. The worker answers 304s and HEADs from it alone.
+ */
+import type { ContentEncoding } from "../publish.js";
+import { CONTENT_ENCODINGS } from "../publish.js";
+import { StoreError } from "./errors.js";
+
+/** Bumped when the manifest's shape changes incompatibly. */
+export const MANIFEST_SCHEMA = 1;
+
+/** One stored form of a document, as the manifest lists it. */
+export interface ManifestVariant {
+  readonly encoding: ContentEncoding;
+  /** Strong entity tag, quotes included. */
+  readonly etag: string;
+  /** Body size in bytes. */
+  readonly size: number;
+}
+
+export interface ManifestDocument {
+  /** Path below the site URL, e.g. "feed.atom". */
+  readonly path: string;
+  readonly contentType: string;
+  /** When this document's content last changed (not when it was last republished), epoch ms. */
+  readonly lastModifiedMs: number;
+  /** Identity first. */
+  readonly variants: readonly ManifestVariant[];
+  readonly contentSecurityPolicy?: string;
+}
+
+export interface Manifest {
+  readonly schema: typeof MANIFEST_SCHEMA;
+  /** Names the build: a hash of its documents, so republishing the same build changes nothing. */
+  readonly version: string;
+  /** The version this one replaced, kept in storage until the next publish. */
+  readonly previousVersion: string | null;
+  readonly publishedMs: number;
+  /** Entries in the archive. */
+  readonly entryCount: number;
+  /** The newest entry's update time, epoch ms; null for an empty archive. */
+  readonly newestEntryMs: number | null;
+  readonly documents: readonly ManifestDocument[];
+}
+
+/** What KV keeps beside each document body (readable with `getWithMetadata`, and in the dashboard). */
+export interface DocumentMetadata {
+  readonly contentType: string;
+  readonly etag: string;
+  readonly encoding: ContentEncoding;
+  readonly lastModified: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+const isCount = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0;
+
+function isVariant(value: unknown): value is ManifestVariant {
+  return (
+    isObject(value) &&
+    CONTENT_ENCODINGS.includes(value.encoding as ContentEncoding) &&
+    typeof value.etag === "string" &&
+    /^"[^"]+"$/.test(value.etag) &&
+    isCount(value.size)
+  );
+}
+
+function isDocument(value: unknown): value is ManifestDocument {
+  return (
+    isObject(value) &&
+    typeof value.path === "string" &&
+    typeof value.contentType === "string" &&
+    isCount(value.lastModifiedMs) &&
+    Array.isArray(value.variants) &&
+    value.variants.length > 0 &&
+    value.variants.every(isVariant) &&
+    (value.contentSecurityPolicy === undefined || typeof value.contentSecurityPolicy === "string")
+  );
+}
+
+/**
+ * Reads a manifest from the pointer key's text, checking its shape: a corrupt pointer must answer 503,
+ * not serve half a site.
+ * @throws StoreError naming the key and what is wrong.
+ */
+export function parseManifest(text: string, key: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new StoreError(key, "does not hold JSON", { cause });
+  }
+  if (!isObject(value) || value.schema !== MANIFEST_SCHEMA)
+    throw new StoreError(key, `does not hold a manifest of schema ${MANIFEST_SCHEMA}`);
+  const ok =
+    typeof value.version === "string" &&
+    value.version !== "" &&
+    (value.previousVersion === null || typeof value.previousVersion === "string") &&
+    isCount(value.publishedMs) &&
+    isCount(value.entryCount) &&
+    (value.newestEntryMs === null || isCount(value.newestEntryMs)) &&
+    Array.isArray(value.documents) &&
+    value.documents.every(isDocument);
+  if (!ok) throw new StoreError(key, "holds a manifest with missing or malformed fields");
+  return value as unknown as Manifest;
+}
+
+/**
+ * An HTTP-date (IMF-fixdate), as Last-Modified and Date carry it; whole seconds.
+ * @example httpDate(1639594666000) // "Wed, 15 Dec 2021 18:57:46 GMT"
+ */
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+/** The document published at a path, if any. */
+export function findDocument(manifest: Manifest, path: string): ManifestDocument | undefined {
+  return manifest.documents.find((doc) => doc.path === path);
+}

@@ -1,0 +1,156 @@
+/**
+ * @module store/publish — all-or-nothing publishing of a build to KV.
+ *
+ * 1. Every body of the new version is written under its own prefix (readers cannot see them yet).
+ * 2. One put of the pointer switches readers to the new manifest, bodies and all.
+ * 3. Versions other than the new one and the one it replaced are deleted.
+ * A publish that stops before 2 leaves the old version served and some unreferenced keys, which the
+ * next publish prunes; one that stops after 2 has published.
+ */
+import { contentHash, type PreparedDocument } from "../publish.js";
+import { StoreError } from "./errors.js";
+import { CURRENT_KEY, documentKey, VERSIONS_PREFIX, versionOfKey } from "./keys.js";
+import {
+  type DocumentMetadata,
+  findDocument,
+  httpDate,
+  MANIFEST_SCHEMA,
+  type Manifest,
+  type ManifestDocument,
+} from "./manifest.js";
+import { readManifest } from "./read.js";
+
+/** Facts about the archive that /health reports. */
+export interface ArchiveFacts {
+  readonly entryCount: number;
+  readonly newestEntryMs: number | null;
+}
+
+export interface PublishOptions {
+  /** The publish time, epoch ms: the Last-Modified of every document whose content changed. */
+  readonly now: number;
+}
+
+export interface PublishReport {
+  readonly version: string;
+  readonly previousVersion: string | null;
+  /** False when the live version already was this build: nothing was written. */
+  readonly switched: boolean;
+  /** Body keys written. */
+  readonly written: number;
+  /** Keys of older versions (and of interrupted publishes) deleted. */
+  readonly pruned: number;
+}
+
+/**
+ * The version name of a build: a hash of what its documents are, so the same build always has the
+ * same name.
+ */
+export async function versionOf(documents: readonly PreparedDocument[]): Promise<string> {
+  const identity = documents.map((doc) => [
+    doc.path,
+    doc.contentType,
+    doc.hash,
+    doc.contentSecurityPolicy ?? "",
+    doc.variants.map((v) => v.encoding),
+  ]);
+  return (await contentHash(JSON.stringify(identity))).slice(0, 16);
+}
+
+/** The live manifest, or null when there is none or it is unreadable (the new one replaces it). */
+async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null> {
+  try {
+    return await readManifest(kv);
+  } catch (error) {
+    if (error instanceof StoreError && error.cause === undefined) return null;
+    throw error;
+  }
+}
+
+/** Deletes every version's keys except those named; returns how many were deleted. */
+export async function pruneVersions(kv: KVNamespace, keep: ReadonlySet<string>): Promise<number> {
+  const doomed: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix: VERSIONS_PREFIX, ...(cursor ? { cursor } : {}) });
+    for (const { name } of page.keys) {
+      const version = versionOfKey(name);
+      if (version === undefined || !keep.has(version)) doomed.push(name);
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  await Promise.all(doomed.map((key) => kv.delete(key)));
+  return doomed.length;
+}
+
+/**
+ * Publishes a build: writes its bodies, switches the pointer, prunes all but the previous version.
+ * @example await publishVersion(env.FEEDS, await prepareDocuments(renderSite(entries, config)), facts, { now: Date.now() })
+ */
+export async function publishVersion(
+  kv: KVNamespace,
+  documents: readonly PreparedDocument[],
+  facts: ArchiveFacts,
+  options: PublishOptions,
+): Promise<PublishReport> {
+  const version = await versionOf(documents);
+  const live = await readLiveManifest(kv);
+  if (live?.version === version) {
+    const pruned = await pruneVersions(
+      kv,
+      new Set([version, ...(live.previousVersion ? [live.previousVersion] : [])]),
+    );
+    return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
+  }
+
+  const manifestDocuments: ManifestDocument[] = documents.map((doc) => {
+    const before = live ? findDocument(live, doc.path) : undefined;
+    // Last-Modified moves only when the content does, so If-Modified-Since stays meaningful.
+    const unchanged = before?.variants[0]?.etag === doc.variants[0]?.etag;
+    return {
+      path: doc.path,
+      contentType: doc.contentType,
+      lastModifiedMs: before && unchanged ? before.lastModifiedMs : options.now,
+      variants: doc.variants.map((v) => ({
+        encoding: v.encoding,
+        etag: v.etag,
+        size: v.bytes.byteLength,
+      })),
+      ...(doc.contentSecurityPolicy ? { contentSecurityPolicy: doc.contentSecurityPolicy } : {}),
+    };
+  });
+
+  const writes = documents.flatMap((doc, i) =>
+    doc.variants.map((variant) => {
+      const metadata: DocumentMetadata = {
+        contentType: doc.contentType,
+        etag: variant.etag,
+        encoding: variant.encoding,
+        lastModified: httpDate(manifestDocuments[i]?.lastModifiedMs ?? options.now),
+      };
+      return kv.put(documentKey(version, doc.path, variant.encoding), variant.bytes, { metadata });
+    }),
+  );
+  await Promise.all(writes);
+
+  const manifest: Manifest = {
+    schema: MANIFEST_SCHEMA,
+    version,
+    previousVersion: live?.version ?? null,
+    publishedMs: options.now,
+    entryCount: facts.entryCount,
+    newestEntryMs: facts.newestEntryMs,
+    documents: manifestDocuments,
+  };
+  await kv.put(CURRENT_KEY, JSON.stringify(manifest));
+
+  const keep = new Set([version, ...(manifest.previousVersion ? [manifest.previousVersion] : [])]);
+  const pruned = await pruneVersions(kv, keep);
+  return {
+    version,
+    previousVersion: manifest.previousVersion,
+    switched: true,
+    written: writes.length,
+    pruned,
+  };
+}

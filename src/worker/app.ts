@@ -1,0 +1,182 @@
+/**
+ * @module worker/app — the Hono app: routes, conditional requests, compression, errors → responses.
+ * It only reads: the live manifest, then at most one body, from the FEEDS namespace.
+ */
+
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { readSiteConfig } from "../config.js";
+import { rfc3339 } from "../render/dates.js";
+import { StoreError } from "../store/errors.js";
+import { findDocument, type Manifest } from "../store/manifest.js";
+import { readDocumentBody, readManifest } from "../store/read.js";
+import { notModifiedTag } from "./conditional.js";
+import {
+  baseHeaders,
+  CORS_HEADERS,
+  documentHeaders,
+  NO_STORE,
+  notModifiedHeaders,
+  REDIRECT_CACHE_CONTROL,
+} from "./headers.js";
+import { HttpError, RETRY_AFTER_STORAGE_FAILURE, RETRY_AFTER_UNPUBLISHED } from "./http-error.js";
+import { chooseEncoding } from "./negotiate.js";
+import { allowedMethods, ROUTES, type Route } from "./routes.js";
+
+type AppEnv = { Bindings: Env };
+type AppContext = Context<AppEnv>;
+
+/** How long a CORS preflight may be cached by the browser. */
+const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
+
+const UNPUBLISHED_MESSAGE =
+  "Nothing is published yet. Publish a build: `npm start` does it locally, `npm run deploy` on Cloudflare.";
+
+/** The live manifest, or an HttpError 503 saying why there is none. */
+async function liveManifest(c: AppContext): Promise<Manifest> {
+  let manifest: Manifest | null;
+  try {
+    manifest = await readManifest(c.env.FEEDS);
+  } catch (error) {
+    throw storageFailure(error);
+  }
+  if (manifest === null)
+    throw new HttpError(503, UNPUBLISHED_MESSAGE, {
+      "Retry-After": String(RETRY_AFTER_UNPUBLISHED),
+    });
+  return manifest;
+}
+
+function storageFailure(cause: unknown): HttpError {
+  // The cause goes to the log (wrangler tail), never to the client.
+  console.error("edgefeed: storage failure:", cause instanceof Error ? cause.message : cause);
+  return new HttpError(
+    503,
+    "The feed storage is unavailable right now. Please try again shortly.",
+    { "Retry-After": String(RETRY_AFTER_STORAGE_FAILURE) },
+    { cause },
+  );
+}
+
+async function serveDocument(
+  c: AppContext,
+  route: Extract<Route, { kind: "document" }>,
+): Promise<Response> {
+  const now = Date.now();
+  const manifest = await liveManifest(c);
+  const doc = findDocument(manifest, route.path);
+  if (!doc) throw new HttpError(404, `${c.req.path} is not part of the published version.`);
+  const encoding = chooseEncoding(
+    c.req.header("Accept-Encoding"),
+    doc.variants.map((v) => v.encoding),
+  );
+  const variant = doc.variants.find((v) => v.encoding === encoding) ?? doc.variants[0];
+  if (!variant) throw storageFailure(new StoreError(route.path, "has no stored variants"));
+
+  const etag = notModifiedTag(
+    {
+      ifNoneMatch: c.req.header("If-None-Match"),
+      ifModifiedSince: c.req.header("If-Modified-Since"),
+    },
+    { etags: doc.variants.map((v) => v.etag), lastModifiedMs: doc.lastModifiedMs },
+    variant.etag,
+  );
+  if (etag !== undefined)
+    return new Response(null, { status: 304, headers: notModifiedHeaders(etag, route, now) });
+
+  const headers = documentHeaders(doc, variant, route, now);
+  // HEAD is answered from the manifest alone: same headers, no body read.
+  if (c.req.method === "HEAD") return new Response(null, { headers });
+  let body: ArrayBuffer;
+  try {
+    body = await readDocumentBody(c.env.FEEDS, manifest.version, doc.path, variant.encoding);
+  } catch (error) {
+    throw storageFailure(error);
+  }
+  // "manual": the bytes are already in the coding Content-Encoding names; the runtime must not redo it.
+  return new Response(body, { headers, encodeBody: "manual" });
+}
+
+async function serveHealth(c: AppContext): Promise<Response> {
+  const manifest = await liveManifest(c);
+  const config = readSiteConfig({ ...c.env });
+  const body = `${JSON.stringify(
+    {
+      status: "ok",
+      site: config.siteUrl,
+      version: manifest.version,
+      publishedAt: rfc3339(manifest.publishedMs),
+      entries: manifest.entryCount,
+      newestEntry: manifest.newestEntryMs === null ? null : rfc3339(manifest.newestEntryMs),
+    },
+    null,
+    2,
+  )}\n`;
+  const headers = baseHeaders(Date.now());
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.set("Cache-Control", NO_STORE);
+  return new Response(c.req.method === "HEAD" ? null : body, { headers });
+}
+
+function serveRedirect(c: AppContext, location: string): Response {
+  const headers = baseHeaders(Date.now());
+  headers.set("Location", new URL(location, c.req.url).href);
+  headers.set("Cache-Control", REDIRECT_CACHE_CONTROL);
+  return new Response(null, { status: 301, headers });
+}
+
+function servePreflight(): Response {
+  const headers = baseHeaders(Date.now());
+  for (const [name, value] of Object.entries(CORS_HEADERS)) headers.set(name, value);
+  headers.set("Access-Control-Allow-Methods", "GET, HEAD");
+  headers.set("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since");
+  headers.set("Access-Control-Max-Age", String(PREFLIGHT_MAX_AGE_SECONDS));
+  headers.set("Allow", "GET, HEAD, OPTIONS");
+  return new Response(null, { status: 204, headers });
+}
+
+function serve(c: AppContext, route: Route): Response | Promise<Response> {
+  switch (route.kind) {
+    case "document":
+      return serveDocument(c, route);
+    case "health":
+      return serveHealth(c);
+    case "redirect":
+      return serveRedirect(c, route.location);
+  }
+}
+
+/**
+ * The worker's app. GET also answers HEAD (Hono routes HEAD as GET and drops the body).
+ * @example await createApp().request("/feed.atom", {}, env)
+ */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: true });
+  for (const [path, route] of Object.entries(ROUTES)) {
+    const allowed = allowedMethods(route);
+    app.get(path, (c) => serve(c, route));
+    if (allowed.includes("OPTIONS")) app.options(path, () => servePreflight());
+    app.all(path, (c) => {
+      throw new HttpError(
+        405,
+        `${c.req.method} is not allowed on ${path}; use ${allowed.join(" or ")}.`,
+        {
+          Allow: allowed.join(", "),
+        },
+      );
+    });
+  }
+  app.notFound((c) =>
+    new HttpError(
+      404,
+      `Nothing is published at ${c.req.path}. The feeds are /feed.atom, /feed.rss and /feed.json.`,
+    ).toResponse(c.req.method),
+  );
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return error.toResponse(c.req.method);
+    // Anything else is a bug of ours: log it, answer without detail.
+    console.error("edgefeed: unexpected error:", error);
+    return new HttpError(500, "Something went wrong on our side.").toResponse(c.req.method);
+  });
+  return app;
+}

@@ -1,0 +1,102 @@
+/**
+ * Fixtures for the worker's tests: a small site built from two hand-made entries with fixed dates,
+ * published into the test's own KV, and requests sent straight to the worker's fetch handler.
+ */
+import { brotliCompressSync } from "node:zlib";
+import { env } from "cloudflare:workers";
+import { readSiteConfig, type SiteConfig } from "../../src/config.js";
+import type { Entry } from "../../src/entry.js";
+import { type PreparedDocument, prepareDocuments, renderSite } from "../../src/publish.js";
+import { type PublishReport, publishVersion } from "../../src/store/publish.js";
+import worker from "../../src/worker/index.js";
+
+export const CONFIG: SiteConfig = readSiteConfig({
+  SITE_URL: "https://news.example/",
+  FEED_TITLE: "Test archive",
+  FEED_DESCRIPTION: "Two articles for the worker's tests.",
+  FEED_LANGUAGE: "en",
+  FEED_ENTRIES: "10",
+});
+
+/** 2021-12-15T18:57:46Z and a day later. */
+export const OLDER_MS = 1_639_594_666_000;
+export const NEWER_MS = OLDER_MS + 86_400_000;
+/** The publish time the tests use: 2026-11-26T00:00:00Z. */
+export const PUBLISHED_MS = 1_795_651_200_000;
+
+export function makeEntry(n: number, publishedMs: number, title = `Article number ${n}`): Entry {
+  const link = `https://source.example/articles/${n}.html`;
+  return {
+    id: link,
+    title,
+    link,
+    publishedMs,
+    updatedMs: publishedMs,
+    summary: `Summary of article ${n}.`,
+    contentHtml: `<p>Body of article ${n}.</p>`,
+    authors: [{ name: "A. Reporter" }],
+    contributors: [],
+    categories: [],
+    images: [{ url: `https://img.example/${n}.jpg`, type: "image/jpeg", caption: `Photo ${n}` }],
+    source: `seeds/${n}.txt`,
+  };
+}
+
+export const ENTRIES: readonly Entry[] = [makeEntry(2, NEWER_MS), makeEntry(1, OLDER_MS)];
+
+/**
+ * The documents of a site, prepared as publishing does. workerd's CompressionStream has no brotli, so
+ * the brotli variants are made here with node:zlib, as Node's CompressionStream makes them in `npm start`.
+ */
+export async function prepareSite(entries: readonly Entry[] = ENTRIES): Promise<PreparedDocument[]> {
+  const docs = await prepareDocuments(renderSite(entries, CONFIG));
+  return docs.map((doc) => {
+    const identity = doc.variants[0];
+    if (!identity || doc.variants.some((v) => v.encoding === "br")) return doc;
+    const br = { encoding: "br" as const, etag: `"${doc.hash}-br"`, bytes: brotliCompressSync(identity.bytes) };
+    return { ...doc, variants: [...doc.variants, br] };
+  });
+}
+
+/** Publishes a site into the test's KV (or another namespace). */
+export async function publishSite(
+  entries: readonly Entry[] = ENTRIES,
+  options: { kv?: KVNamespace; now?: number } = {},
+): Promise<PublishReport> {
+  return publishVersion(
+    options.kv ?? env.FEEDS,
+    await prepareSite(entries),
+    { entryCount: entries.length, newestEntryMs: entries[0]?.updatedMs ?? null },
+    { now: options.now ?? PUBLISHED_MS },
+  );
+}
+
+/** The body of a published document, as rendered. */
+export function renderedBody(path: string, entries: readonly Entry[] = ENTRIES): string {
+  const doc = renderSite(entries, CONFIG).find((d) => d.path === path);
+  if (!doc) throw new Error(`no document ${path}`);
+  return doc.body;
+}
+
+/** Sends a request to the worker's fetch handler, with the test's env unless another is given. */
+export async function request(
+  path: string,
+  init: RequestInit = {},
+  workerEnv: Env = env,
+): Promise<Response> {
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  return worker.fetch(new Request(new URL(path, "https://news.example"), init), workerEnv, ctx);
+}
+
+/** A response body's bytes decoded from a content coding, as a client would. */
+export async function decodeBody(response: Response): Promise<string> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const coding = response.headers.get("Content-Encoding");
+  if (coding === null) return new TextDecoder().decode(bytes);
+  if (coding === "br") {
+    const { brotliDecompressSync } = await import("node:zlib");
+    return new TextDecoder().decode(brotliDecompressSync(bytes));
+  }
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
+}

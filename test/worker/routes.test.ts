@@ -1,0 +1,123 @@
+import { reset } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ENTRIES, publishSite, renderedBody, request } from "./helpers.js";
+
+beforeEach(async () => {
+  await reset();
+  await publishSite();
+});
+
+describe("feeds", () => {
+  it.each([
+    ["/feed.atom", "application/atom+xml; charset=utf-8", "feed.atom"],
+    ["/feed.rss", "application/rss+xml; charset=utf-8", "feed.rss"],
+    ["/feed.json", "application/feed+json; charset=utf-8", "feed.json"],
+  ])("GET %s answers the published document as %s", async (path, type, file) => {
+    const response = await request(path);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe(type);
+    const body = await response.text();
+    expect(body).toBe(renderedBody(file));
+    expect(response.headers.get("Content-Length")).toBe(String(new TextEncoder().encode(body).byteLength));
+  });
+
+  it("carries the newest entry first", async () => {
+    const feed = (await (await request("/feed.json")).json()) as { items: { title: string }[] };
+    expect(feed.items.map((item) => item.title)).toEqual(ENTRIES.map((e) => e.title));
+  });
+});
+
+describe("the index page", () => {
+  it("is HTML with the title, subscribe links, autodiscovery and the entries", async () => {
+    const response = await request("/");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+    const html = await response.text();
+    expect(html).toContain("<title>Test archive</title>");
+    for (const [type, href] of [
+      ["application/atom+xml", "https://news.example/feed.atom"],
+      ["application/rss+xml", "https://news.example/feed.rss"],
+      ["application/feed+json", "https://news.example/feed.json"],
+    ]) {
+      expect(html).toMatch(new RegExp(`<link rel="alternate" type="${type.replace("+", "\\+")}"[^>]* href="${href}">`));
+      expect(html).toContain(`<a href="${href}" type="${type}">`);
+    }
+    expect(html.indexOf("Article number 2")).toBeLessThan(html.indexOf("Article number 1"));
+    expect(html).toContain('<img src="https://img.example/2.jpg" alt="Photo 2"');
+    expect(html).toContain('<time datetime="2021-12-16T18:57:46Z">2021-12-16 18:57 UTC</time>');
+    expect(html).toContain("Summary of article 2.");
+    expect(html).not.toMatch(/<script/i);
+  });
+});
+
+describe("/health", () => {
+  it("reports the published version, entry count and newest entry time, uncached", async () => {
+    const report = await publishSite();
+    const response = await request("/health");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(await response.json()).toEqual({
+      status: "ok",
+      site: "http://localhost:8787/",
+      version: report.version,
+      publishedAt: "2026-11-26T00:00:00Z",
+      entries: 2,
+      newestEntry: "2021-12-16T18:57:46Z",
+    });
+  });
+});
+
+describe("redirects", () => {
+  it.each([
+    ["/atom.xml", "/feed.atom"],
+    ["/rss.xml", "/feed.rss"],
+    ["/feed.xml", "/feed.atom"],
+    ["/feed", "/feed.atom"],
+    ["/feed/", "/feed.atom"],
+    ["/index.html", "/"],
+  ])("%s answers 301 to %s", async (from, to) => {
+    for (const method of ["GET", "HEAD"]) {
+      const response = await request(from, { method, redirect: "manual" });
+      expect(response.status).toBe(301);
+      expect(response.headers.get("Location")).toBe(`https://news.example${to}`);
+      expect(response.headers.get("Cache-Control")).toMatch(/max-age=\d+/);
+    }
+  });
+});
+
+describe("unknown paths and methods", () => {
+  it.each(["/nope", "/feed.atom/", "/FEED.ATOM", "/feed.atom.gz"])("%s is 404 in plain text", async (path) => {
+    const response = await request(path);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
+    expect(await response.text()).toContain("/feed.atom, /feed.rss and /feed.json");
+  });
+
+  it.each([
+    ["POST", "/feed.atom", "GET, HEAD, OPTIONS"],
+    ["PUT", "/", "GET, HEAD"],
+    ["DELETE", "/health", "GET, HEAD"],
+    ["PATCH", "/atom.xml", "GET, HEAD"],
+  ])("%s %s is 405 with Allow: %s", async (method, path, allow) => {
+    const response = await request(path, { method, body: method === "DELETE" ? null : "x" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe(allow);
+    expect(await response.text()).toContain(`${method} is not allowed on ${path}`);
+  });
+
+  it("answers a CORS preflight on a feed, allowing the conditional headers", async () => {
+    const response = await request("/feed.json", {
+      method: "OPTIONS",
+      headers: {
+        Origin: "https://reader.example",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match",
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(response.headers.get("Access-Control-Allow-Headers")).toContain("If-None-Match");
+    expect(response.headers.get("Access-Control-Allow-Methods")).toBe("GET, HEAD");
+  });
+});

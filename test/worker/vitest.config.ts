@@ -1,0 +1,12 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// The worker's tests, inside workerd with the bindings of wrangler.toml (KV emulated, per test).
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: "../../wrangler.toml" } })],
+  test: {
+    name: "worker",
+    include: ["**/*.test.ts"],
+    testTimeout: 30_000,
+  },
+});
