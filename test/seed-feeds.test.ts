@@ -7,6 +7,7 @@ import { renderSite } from "../src/publish.js";
 import {
   atomSchemaErrors,
   jsonFeed11Problems,
+  parseJsonWithFeedExtractor,
   parseWithFeedsmith,
   parseWithRowanmanning,
   xmlWellFormednessError,
@@ -203,6 +204,23 @@ describe("the seed's JSON Feed", () => {
       { url: IMAGE_2, mime_type: "image/jpeg", title: CAPTION },
     ]);
     expect(item.content_html).toBe(entry.contentHtml);
+  });
+
+  it("reads the same in @extractus/feed-extractor", () => {
+    const feed = parseJsonWithFeedExtractor(feeds["feed.json"] as string);
+    expect(feed.language).toBe("zh-Hans");
+    const item = feed.entries?.[0] as Record<string, unknown> | undefined;
+    expect(item).toMatchObject({
+      id: ARTICLE,
+      title: TITLE,
+      link: ARTICLE,
+      published: "2021-12-15T18:57:46.000Z",
+      authors: [{ name: "吕熙" }],
+    });
+    expect((item?.attachments as Array<{ url: string }>).map((a) => a.url)).toEqual([
+      IMAGE_1,
+      IMAGE_2,
+    ]);
   });
 
   it("reads the same in feedsmith", () => {

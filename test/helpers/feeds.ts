@@ -3,6 +3,7 @@
  * independent feed parsers, and the JSON Feed 1.1 required fields.
  */
 import { readFileSync } from "node:fs";
+import { extractFromJson } from "@extractus/feed-extractor";
 import { parseFeed as parseWithRowanmanning } from "@rowanmanning/feed-parser";
 import { XMLValidator } from "fast-xml-parser";
 import { parseFeed as parseWithFeedsmith } from "feedsmith";
@@ -41,6 +42,17 @@ export async function atomSchemaErrors(xml: string | readonly string[]): Promise
 }
 
 export { parseWithFeedsmith, parseWithRowanmanning };
+
+/** JSON Feed as @extractus/feed-extractor reads it, with the members it normally drops kept. */
+export function parseJsonWithFeedExtractor(json: string) {
+  return extractFromJson(JSON.parse(json), {
+    normalization: true,
+    getExtraEntryFields: (item: Record<string, unknown>) => ({
+      attachments: item.attachments,
+      authors: item.authors,
+    }),
+  });
+}
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
