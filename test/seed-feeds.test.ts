@@ -217,7 +217,7 @@ describe("the seed's JSON Feed", () => {
       published: "2021-12-15T18:57:46.000Z",
       authors: [{ name: "吕熙" }],
     });
-    expect((item?.attachments as Array<{ url: string }>).map((a) => a.url)).toEqual([
+    expect((item?.attachments as Array<{ url: string }> | undefined)?.map((a) => a.url)).toEqual([
       IMAGE_1,
       IMAGE_2,
     ]);
