@@ -120,7 +120,7 @@ export async function publishVersion(
     };
   });
 
-  const writes = documents.flatMap((doc, i) =>
+  const bodies = documents.flatMap((doc, i) =>
     doc.variants.map((variant) => {
       const metadata: DocumentMetadata = {
         contentType: doc.contentType,
@@ -128,10 +128,26 @@ export async function publishVersion(
         encoding: variant.encoding,
         lastModified: httpDate(manifestDocuments[i]?.lastModifiedMs ?? options.now),
       };
-      return kv.put(documentKey(version, doc.path, variant.encoding), variant.bytes, { metadata });
+      return {
+        key: documentKey(version, doc.path, variant.encoding),
+        bytes: variant.bytes,
+        metadata,
+      };
     }),
   );
-  await Promise.all(writes);
+  const results = await Promise.allSettled(
+    bodies.map(({ key, bytes, metadata }) => kv.put(key, bytes, { metadata })),
+  );
+  // Every write has settled before a failure is reported, so none lands after the caller moved on.
+  const failure = results.findIndex((result) => result.status === "rejected");
+  if (failure >= 0) {
+    const result = results[failure] as PromiseRejectedResult;
+    throw new StoreError(
+      bodies[failure]?.key ?? version,
+      "could not be written; the live version is unchanged, publish again",
+      { cause: result.reason },
+    );
+  }
 
   const manifest: Manifest = {
     schema: MANIFEST_SCHEMA,
@@ -142,7 +158,15 @@ export async function publishVersion(
     newestEntryMs: facts.newestEntryMs,
     documents: manifestDocuments,
   };
-  await kv.put(CURRENT_KEY, JSON.stringify(manifest));
+  try {
+    await kv.put(CURRENT_KEY, JSON.stringify(manifest));
+  } catch (cause) {
+    throw new StoreError(
+      CURRENT_KEY,
+      "could not be written; the previous version may still be live, publish again",
+      { cause },
+    );
+  }
 
   const keep = new Set([version, ...(manifest.previousVersion ? [manifest.previousVersion] : [])]);
   const pruned = await pruneVersions(kv, keep);
@@ -150,7 +174,7 @@ export async function publishVersion(
     version,
     previousVersion: manifest.previousVersion,
     switched: true,
-    written: writes.length,
+    written: bodies.length,
     pruned,
   };
 }

@@ -2,8 +2,9 @@
  * Fixtures for the worker's tests: a small site built from two hand-made entries with fixed dates,
  * published into the test's own KV, and requests sent straight to the worker's fetch handler.
  */
-import { brotliCompressSync } from "node:zlib";
+
 import { env } from "cloudflare:workers";
+import { brotliCompressSync } from "node:zlib";
 import { readSiteConfig, type SiteConfig } from "../../src/config.js";
 import type { Entry } from "../../src/entry.js";
 import { type PreparedDocument, prepareDocuments, renderSite } from "../../src/publish.js";
@@ -48,12 +49,18 @@ export const ENTRIES: readonly Entry[] = [makeEntry(2, NEWER_MS), makeEntry(1, O
  * The documents of a site, prepared as publishing does. workerd's CompressionStream has no brotli, so
  * the brotli variants are made here with node:zlib, as Node's CompressionStream makes them in `npm start`.
  */
-export async function prepareSite(entries: readonly Entry[] = ENTRIES): Promise<PreparedDocument[]> {
+export async function prepareSite(
+  entries: readonly Entry[] = ENTRIES,
+): Promise<PreparedDocument[]> {
   const docs = await prepareDocuments(renderSite(entries, CONFIG));
   return docs.map((doc) => {
     const identity = doc.variants[0];
     if (!identity || doc.variants.some((v) => v.encoding === "br")) return doc;
-    const br = { encoding: "br" as const, etag: `"${doc.hash}-br"`, bytes: brotliCompressSync(identity.bytes) };
+    const br = {
+      encoding: "br" as const,
+      etag: `"${doc.hash}-br"`,
+      bytes: brotliCompressSync(identity.bytes),
+    };
     return { ...doc, variants: [...doc.variants, br] };
   });
 }
@@ -84,8 +91,16 @@ export async function request(
   init: RequestInit = {},
   workerEnv: Env = env,
 ): Promise<Response> {
-  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-  return worker.fetch(new Request(new URL(path, "https://news.example"), init), workerEnv, ctx);
+  const ctx = {
+    waitUntil() {},
+    passThroughOnException() {},
+    props: {},
+  } as unknown as ExecutionContext;
+  const incoming = new Request(new URL(path, "https://news.example"), init) as Request<
+    unknown,
+    IncomingRequestCfProperties
+  >;
+  return worker.fetch(incoming, workerEnv, ctx);
 }
 
 /** A response body's bytes decoded from a content coding, as a client would. */

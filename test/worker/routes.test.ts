@@ -18,7 +18,9 @@ describe("feeds", () => {
     expect(response.headers.get("Content-Type")).toBe(type);
     const body = await response.text();
     expect(body).toBe(renderedBody(file));
-    expect(response.headers.get("Content-Length")).toBe(String(new TextEncoder().encode(body).byteLength));
+    expect(response.headers.get("Content-Length")).toBe(
+      String(new TextEncoder().encode(body).byteLength),
+    );
   });
 
   it("carries the newest entry first", async () => {
@@ -34,13 +36,16 @@ describe("the index page", () => {
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
     const html = await response.text();
     expect(html).toContain("<title>Test archive</title>");
-    for (const [type, href] of [
-      ["application/atom+xml", "https://news.example/feed.atom"],
-      ["application/rss+xml", "https://news.example/feed.rss"],
-      ["application/feed+json", "https://news.example/feed.json"],
-    ]) {
-      expect(html).toMatch(new RegExp(`<link rel="alternate" type="${type.replace("+", "\\+")}"[^>]* href="${href}">`));
-      expect(html).toContain(`<a href="${href}" type="${type}">`);
+    const formats = [
+      ["application/atom+xml", "Atom", "https://news.example/feed.atom"],
+      ["application/rss+xml", "RSS", "https://news.example/feed.rss"],
+      ["application/feed+json", "JSON Feed", "https://news.example/feed.json"],
+    ] as const;
+    for (const [type, name, href] of formats) {
+      expect(html).toContain(
+        `<link rel="alternate" type="${type}" title="Test archive (${name})" href="${href}">`,
+      );
+      expect(html).toContain(`<a href="${href}" type="${type}">${name}</a>`);
     }
     expect(html.indexOf("Article number 2")).toBeLessThan(html.indexOf("Article number 1"));
     expect(html).toContain('<img src="https://img.example/2.jpg" alt="Photo 2"');
@@ -87,12 +92,15 @@ describe("redirects", () => {
 });
 
 describe("unknown paths and methods", () => {
-  it.each(["/nope", "/feed.atom/", "/FEED.ATOM", "/feed.atom.gz"])("%s is 404 in plain text", async (path) => {
-    const response = await request(path);
-    expect(response.status).toBe(404);
-    expect(response.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
-    expect(await response.text()).toContain("/feed.atom, /feed.rss and /feed.json");
-  });
+  it.each(["/nope", "/feed.atom/", "/FEED.ATOM", "/feed.atom.gz"])(
+    "%s is 404 in plain text",
+    async (path) => {
+      const response = await request(path);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
+      expect(await response.text()).toContain("/feed.atom, /feed.rss and /feed.json");
+    },
+  );
 
   it.each([
     ["POST", "/feed.atom", "GET, HEAD, OPTIONS"],

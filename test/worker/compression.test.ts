@@ -1,0 +1,57 @@
+import { reset } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { decodeBody, publishSite, renderedBody, request } from "./helpers.js";
+
+beforeEach(async () => {
+  await reset();
+  await publishSite();
+});
+
+describe("content coding", () => {
+  it.each([
+    [undefined, null],
+    ["identity", null],
+    ["gzip", "gzip"],
+    ["x-gzip", "gzip"],
+    ["gzip, deflate, br, zstd", "br"],
+    ["br;q=0.5, gzip", "gzip"],
+    ["br;q=0, gzip;q=0", null],
+    ["*", "br"],
+    ["deflate", null],
+  ])("Accept-Encoding: %s is answered with coding %s", async (accept, coding) => {
+    const headers: Record<string, string> =
+      accept === undefined ? {} : { "Accept-Encoding": accept };
+    const response = await request("/feed.atom", { headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Encoding")).toBe(coding);
+    expect(await decodeBody(response)).toBe(renderedBody("feed.atom"));
+  });
+
+  it.each(["/", "/feed.atom", "/feed.rss", "/feed.json"])(
+    "%s is stored pre-compressed: gzip and brotli bodies are smaller and Content-Length is theirs",
+    async (path) => {
+      const plain = await request(path);
+      const plainSize = (await plain.arrayBuffer()).byteLength;
+      for (const coding of ["gzip", "br"]) {
+        const response = await request(path, { headers: { "Accept-Encoding": coding } });
+        const bytes = await response.clone().arrayBuffer();
+        expect(response.headers.get("Content-Encoding")).toBe(coding);
+        expect(Number(response.headers.get("Content-Length"))).toBe(bytes.byteLength);
+        expect(bytes.byteLength).toBeLessThan(plainSize / 2);
+        expect(await decodeBody(response)).toBe(
+          await new Response(await request(path).then((r) => r.arrayBuffer())).text(),
+        );
+      }
+    },
+  );
+
+  it("the runtime passes the stored gzip through: a client decoding it reads the feed", async () => {
+    const response = await exports.default.fetch("https://news.example/feed.json", {
+      headers: { "Accept-Encoding": "gzip" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Encoding")).toBe("gzip");
+    expect(await response.text()).toBe(renderedBody("feed.json"));
+  });
+});

@@ -1,0 +1,2 @@
+// The `cloudflare:test` module of @cloudflare/vitest-plugin, for the worker's tests.
+/// <reference types="@cloudflare/vitest-plugin/types" />

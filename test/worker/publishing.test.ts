@@ -1,0 +1,169 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { CURRENT_KEY, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
+import { parseManifest } from "../../src/store/manifest.js";
+import { publishVersion } from "../../src/store/publish.js";
+import {
+  ENTRIES,
+  makeEntry,
+  NEWER_MS,
+  PUBLISHED_MS,
+  prepareSite,
+  publishSite,
+  renderedBody,
+  request,
+} from "./helpers.js";
+
+const PATHS = ["/", "/feed.atom", "/feed.rss", "/feed.json"];
+const NEXT_DAY_MS = PUBLISHED_MS + 86_400_000;
+/** A build with one more article than the helpers' own. */
+const NEXT_ENTRIES = [makeEntry(3, NEWER_MS + 3_600_000), ...ENTRIES];
+
+beforeEach(async () => {
+  await reset();
+});
+
+/** A namespace that loses its connection after `puts` successful writes, as an interrupted publish does. */
+function interruptedAfter(kv: KVNamespace, puts: number): KVNamespace {
+  let left = puts;
+  return new Proxy(kv, {
+    get(target, property) {
+      if (property === "put") {
+        return (...args: Parameters<KVNamespace["put"]>) => {
+          if (left-- <= 0) return Promise.reject(new Error("network connection lost"));
+          return target.put(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+async function versionsInStorage(): Promise<string[]> {
+  const { keys } = await env.FEEDS.list({ prefix: VERSIONS_PREFIX });
+  return [...new Set(keys.map((k) => versionOfKey(k.name)))].sort() as string[];
+}
+
+async function servedBodies(): Promise<string[]> {
+  return Promise.all(PATHS.map(async (path) => (await request(path)).text()));
+}
+
+describe("publishVersion", () => {
+  it("writes every coding of every document under the version, then points to it", async () => {
+    const report = await publishSite();
+    expect(report).toMatchObject({ switched: true, previousVersion: null, written: 12, pruned: 0 });
+    const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) ?? "", CURRENT_KEY);
+    expect(manifest.version).toBe(report.version);
+    expect(manifest.documents.map((d) => d.path)).toEqual([
+      "feed.atom",
+      "feed.rss",
+      "feed.json",
+      "index.html",
+    ]);
+    const { keys } = await env.FEEDS.list({ prefix: `${VERSIONS_PREFIX}${report.version}/` });
+    expect(keys).toHaveLength(12);
+  });
+
+  it("keeps content type, strong ETag and Last-Modified as each body's KV metadata", async () => {
+    const { version } = await publishSite();
+    const stored = await env.FEEDS.getWithMetadata(
+      `${VERSIONS_PREFIX}${version}/gzip/feed.json`,
+      "arrayBuffer",
+    );
+    expect(stored.metadata).toEqual({
+      contentType: "application/feed+json; charset=utf-8",
+      etag: expect.stringMatching(/^"[0-9a-f]{32}-gzip"$/),
+      encoding: "gzip",
+      lastModified: "Thu, 26 Nov 2026 00:00:00 GMT",
+    });
+  });
+
+  it("republishing the same build writes nothing and keeps Last-Modified", async () => {
+    const first = await publishSite();
+    const again = await publishSite(ENTRIES, { now: NEXT_DAY_MS });
+    expect(again).toMatchObject({ version: first.version, switched: false, written: 0 });
+    expect((await request("/feed.atom")).headers.get("Last-Modified")).toBe(
+      "Thu, 26 Nov 2026 00:00:00 GMT",
+    );
+  });
+
+  it("moves Last-Modified only for documents whose content changed", async () => {
+    await publishSite();
+    const before = await prepareSite();
+    const after = await prepareSite(NEXT_ENTRIES);
+    // Only the JSON feed changes in this build.
+    const mixed = before.map((doc) =>
+      doc.path === "feed.json" ? (after.find((d) => d.path === "feed.json") ?? doc) : doc,
+    );
+    await publishVersion(
+      env.FEEDS,
+      mixed,
+      { entryCount: 3, newestEntryMs: NEWER_MS },
+      { now: NEXT_DAY_MS },
+    );
+    expect((await request("/feed.atom")).headers.get("Last-Modified")).toBe(
+      "Thu, 26 Nov 2026 00:00:00 GMT",
+    );
+    expect((await request("/feed.json")).headers.get("Last-Modified")).toBe(
+      "Fri, 27 Nov 2026 00:00:00 GMT",
+    );
+  });
+
+  it("keeps the previous version and prunes older ones", async () => {
+    const first = await publishSite();
+    const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    expect(second.previousVersion).toBe(first.version);
+    expect(await versionsInStorage()).toEqual([first.version, second.version].sort());
+    const third = await publishSite([makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES], {
+      now: NEXT_DAY_MS + 1000,
+    });
+    expect(third.pruned).toBe(12);
+    expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
+  });
+
+  it("serves the new build on every route once the pointer switches", async () => {
+    await publishSite();
+    await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    expect(await servedBodies()).toEqual(
+      ["index.html", "feed.atom", "feed.rss", "feed.json"].map((p) =>
+        renderedBody(p, NEXT_ENTRIES),
+      ),
+    );
+  });
+});
+
+describe("an interrupted publish", () => {
+  it.each([0, 1, 6, 12])(
+    "stopped after %i of 12 body writes leaves the previous build served intact",
+    async (puts) => {
+      const first = await publishSite();
+      const before = await servedBodies();
+      const health = await (await request("/health")).json();
+      await expect(
+        publishSite(NEXT_ENTRIES, { kv: interruptedAfter(env.FEEDS, puts), now: NEXT_DAY_MS }),
+      ).rejects.toThrow("could not be written");
+      expect(await servedBodies()).toEqual(before);
+      expect(await (await request("/health")).json()).toEqual(health);
+      expect((await request("/health")).ok).toBe(true);
+      expect(first.version).toBe((health as { version: string }).version);
+    },
+  );
+
+  it("is completed by the next publish, which prunes what it left behind", async () => {
+    const first = await publishSite();
+    await expect(
+      publishSite([makeEntry(9, NEWER_MS + 1), ...ENTRIES], {
+        kv: interruptedAfter(env.FEEDS, 5),
+        now: NEXT_DAY_MS,
+      }),
+    ).rejects.toThrow();
+    expect((await versionsInStorage()).length).toBe(2);
+    const next = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    expect(await versionsInStorage()).toEqual([first.version, next.version].sort());
+    expect(await (await request("/feed.atom")).text()).toBe(
+      renderedBody("feed.atom", NEXT_ENTRIES),
+    );
+  });
+});
