@@ -18,6 +18,8 @@ export interface Decoded {
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+/** Native, strict, and keeps a second BOM as text (ours is stripped before). */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const CHARSET_DECLARATION = /<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)/i;
 
 /** Offset of the first byte that is not part of valid UTF-8, or -1. */
@@ -74,9 +76,12 @@ function declaredCharset(bytes: Uint8Array): string | undefined {
 export function decodeDocument(bytes: Uint8Array): Decoded | DecodeFailure {
   const hasBom = UTF8_BOM.every((b, i) => bytes[i] === b);
   const body = hasBom ? bytes.subarray(3) : bytes;
-  const invalidAt = firstInvalidUtf8(body);
-  if (invalidAt < 0)
-    return { ok: true, text: new TextDecoder("utf-8").decode(body), charset: "utf-8" };
+  try {
+    return { ok: true, text: STRICT_UTF8.decode(body), charset: "utf-8" };
+  } catch {
+    // Not UTF-8: find where, then try the charset the document declares.
+  }
+  const invalidAt = Math.max(0, firstInvalidUtf8(body));
 
   const line = lineAt(body, invalidAt);
   const where = `byte 0x${(body[invalidAt] as number).toString(16).padStart(2, "0")} is not valid UTF-8`;

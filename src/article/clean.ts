@@ -1,9 +1,13 @@
 /**
  * @module article/clean — turns a document's raw HTML into a clean, safe article: absolute URLs, no
  * clutter, figures with captions, images listed, a summary, and the facts its site tells.
+ *
+ * The DOM is walked once, without recursion (hostile documents nest thousands deep), doing every
+ * per-element job in that one pass; selector queries, each a walk of its own, are left to site profiles.
  */
-import { type Cheerio, type CheerioAPI, load } from "cheerio/slim";
-import type { AnyNode, Element, Text } from "domhandler";
+import { type CheerioAPI, load } from "cheerio/slim";
+import type { AnyNode, Element, ParentNode, Text } from "domhandler";
+import { removeElement, replaceElement } from "domutils";
 import { collapseWhitespace, dropUnsafeCharReferences, toXmlSafe, truncateText } from "../text.js";
 import { imageTypeOf } from "./media-types.js";
 import type { Article, ArticleImage, SiteProfile } from "./model.js";
@@ -32,6 +36,27 @@ const PARSE_OPTIONS = {
   xml: { xmlMode: false, decodeEntities: true, encodeEntities: "utf8" },
 } as const;
 
+/** Elements removed with everything inside them before anything else looks at the article. */
+const UNSAFE_TAGS = new Set([
+  "script",
+  "style",
+  "noscript",
+  "template",
+  "iframe",
+  "object",
+  "embed",
+  "applet",
+  "form",
+  "input",
+  "button",
+  "select",
+  "textarea",
+  "link",
+  "meta",
+  "base",
+  "frame",
+  "frameset",
+]);
 /** Attributes that lazy-loading scripts fill in for `src`/`srcset`, most specific first. */
 const LAZY_SRC = [
   "data-src",
@@ -42,14 +67,17 @@ const LAZY_SRC = [
   "data-actualsrc",
 ];
 const LAZY_SRCSET = ["data-srcset", "data-lazy-srcset", "data-original-set"];
+const LAZY_TAGS = new Set(["img", "source", "video", "audio"]);
 /** A `src` that only holds a lazy loader's placeholder. */
 const PLACEHOLDER_SRC =
   /^data:|blank\.gif|spacer\.gif|placeholder|lazy[-_]?load|grey\.gif|transparent\.(gif|png)/i;
+const URL_ATTRIBUTES = ["href", "src", "poster", "cite"] as const;
 /** Lightbox and zoom furniture that many sites wrap around images. */
-const CLUTTER =
-  "[data-fancybox], [data-lightbox], [data-zoom], [id*=zoomattribute], .lightbox, .fancybox, .zoom-icon, .icon-zoom, .image-zoom, img[src*='icon-zoom'], img[src*='zoom-icon']";
-const UNSAFE_ELEMENTS =
-  "script, style, noscript, template, iframe, object, embed, applet, form, input, button, select, textarea, link, meta, base, frame, frameset";
+const CLUTTER_ATTRIBUTES = ["data-fancybox", "data-lightbox", "data-zoom"];
+const CLUTTER_CLASSES = new Set(["lightbox", "fancybox", "zoom-icon", "icon-zoom", "image-zoom"]);
+const CLUTTER_ID = /zoomattribute/i;
+const CLUTTER_IMAGE = /icon-zoom|zoom-icon/i;
+const TRACKING_IMAGE = /\/(pixel|beacon|track(ing)?|1x1)\b[^/]*\.(gif|png)/i;
 /** Inline wrappers that carry no meaning of their own when a figure is all they hold. */
 const FIGURE_WRAPPERS = new Set([
   "p",
@@ -64,148 +92,256 @@ const FIGURE_WRAPPERS = new Set([
   "font",
   "u",
 ]);
-/** Elements that are empty and mean nothing when they hold no text and no media. */
-const EMPTY_WHEN_BLANK =
-  "p, span, strong, b, em, i, u, small, div, font, center, section, h1, h2, h3, h4, h5, h6, li, ul, ol, blockquote";
-const MEDIA = "img, video, audio, picture, source, hr, br, table";
+/** Elements that mean nothing when they hold no text and no media. */
+const EMPTY_WHEN_BLANK = new Set([
+  "p",
+  "span",
+  "strong",
+  "b",
+  "em",
+  "i",
+  "u",
+  "small",
+  "div",
+  "font",
+  "center",
+  "section",
+  "article",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "li",
+  "ul",
+  "ol",
+  "blockquote",
+  "a",
+  "figure",
+  "figcaption",
+]);
+/** Elements that are content even without text. */
+const MEDIA_TAGS = new Set(["img", "video", "audio", "picture", "source", "hr", "table"]);
+/** A paragraph inside these is a caption, list item or quote, not the story's lead. */
+const ASIDE_TAGS = new Set(["figure", "figcaption", "li", "blockquote", "table"]);
+/** A paragraph made only of these is a related link or a subheading. */
+const EMPHASIS_TAGS = new Set(["a", "strong", "b"]);
 
-function isTrackingPixel(img: Cheerio<Element>): boolean {
-  const width = Number(img.attr("width") ?? Number.NaN);
-  const height = Number(img.attr("height") ?? Number.NaN);
-  return (
-    (width <= 2 && height <= 2) ||
-    /\/(pixel|beacon|track(ing)?|1x1)\b[^/]*\.(gif|png)/i.test(img.attr("src") ?? "")
-  );
+/** What the walk found, in document order. */
+interface Found {
+  readonly elements: Element[];
+  readonly figures: Element[];
+  readonly images: Element[];
+  /** Paragraphs outside figures, lists, quotes and tables. */
+  readonly paragraphs: Element[];
 }
 
-function promoteLazyAttributes($: CheerioAPI): void {
-  $("img, source, video, audio").each((_, el) => {
-    const node = $(el);
-    const src = node.attr("src");
-    if (src === undefined || src.trim() === "" || PLACEHOLDER_SRC.test(src)) {
-      const lazy = LAZY_SRC.map((name) => node.attr(name)).find(
-        (value) => value && value.trim() !== "",
-      );
-      if (lazy) node.attr("src", lazy);
-    }
-    if (node.attr("srcset") === undefined) {
-      const lazySet = LAZY_SRCSET.map((name) => node.attr(name)).find(
-        (value) => value && value.trim() !== "",
-      );
-      if (lazySet) node.attr("srcset", lazySet);
-    }
-  });
+function isClutter(el: Element): boolean {
+  const attribs = el.attribs;
+  if (CLUTTER_ATTRIBUTES.some((name) => name in attribs)) return true;
+  if (attribs.id !== undefined && CLUTTER_ID.test(attribs.id)) return true;
+  if (attribs.class?.split(/\s+/).some((c) => CLUTTER_CLASSES.has(c))) return true;
+  return el.name === "img" && CLUTTER_IMAGE.test(attribs.src ?? "");
 }
 
-function resolveUrls($: CheerioAPI, base: string): void {
-  for (const attr of ["href", "src", "poster", "cite"]) {
-    $(`[${attr}]`).each((_, el) => {
-      const node = $(el);
-      const url = resolveUrl(node.attr(attr) ?? "", base);
-      if (url === undefined) node.removeAttr(attr);
-      else node.attr(attr, url);
-    });
+function isTrackingPixel(img: Element): boolean {
+  const width = Number(img.attribs.width ?? Number.NaN);
+  const height = Number(img.attribs.height ?? Number.NaN);
+  return (width <= 2 && height <= 2) || TRACKING_IMAGE.test(img.attribs.src ?? "");
+}
+
+function firstAttribute(el: Element, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = el.attribs[name];
+    if (value !== undefined && value.trim() !== "") return value;
   }
-  $("[srcset]").each((_, el) => {
-    const node = $(el);
-    const srcset = resolveSrcset(node.attr("srcset") ?? "", base);
-    if (srcset === undefined) node.removeAttr("srcset");
-    else node.attr("srcset", srcset);
-  });
+  return undefined;
 }
 
-function hasContent(node: Cheerio<AnyNode>): boolean {
-  return node.text().trim() !== "" || node.find(MEDIA).length > 0;
-}
-
-/** `<p><strong><figure>…</figure></strong></p>` → `<figure>…</figure>`: a figure is a block of its own. */
-function liftFigures($: CheerioAPI): void {
-  $("figure").each((_, el) => {
-    let figure = $(el);
-    for (let parent = figure.parent(); parent.length > 0; parent = figure.parent()) {
-      const tag = (parent.get(0) as Element).tagName;
-      if (!FIGURE_WRAPPERS.has(tag)) break;
-      const others = parent.contents().filter((_, node) => node !== el && hasContent($(node)));
-      if (others.length > 0) break;
-      parent.replaceWith(figure);
-      figure = $(el);
-    }
-  });
-}
-
-function removeEmpty($: CheerioAPI): void {
-  // Innermost first, so a paragraph holding only an empty <strong> goes too.
-  const candidates = $(EMPTY_WHEN_BLANK).toArray().reverse();
-  for (const el of candidates) {
-    const node = $(el);
-    if (!hasContent(node)) node.remove();
+function promoteLazyAttributes(el: Element): void {
+  const src = el.attribs.src;
+  if (src === undefined || src.trim() === "" || PLACEHOLDER_SRC.test(src)) {
+    const lazy = firstAttribute(el, LAZY_SRC);
+    if (lazy !== undefined) el.attribs.src = lazy;
+  }
+  if (el.attribs.srcset === undefined) {
+    const lazySet = firstAttribute(el, LAZY_SRCSET);
+    if (lazySet !== undefined) el.attribs.srcset = lazySet;
   }
 }
 
-/** Text of a subtree, gathered without recursion (a hostile document may nest thousands deep). */
+function resolveUrls(el: Element, base: string): void {
+  for (const name of URL_ATTRIBUTES) {
+    const value = el.attribs[name];
+    if (value === undefined) continue;
+    const url = resolveUrl(value, base);
+    if (url === undefined) delete el.attribs[name];
+    else el.attribs[name] = url;
+  }
+  const srcset = el.attribs.srcset;
+  if (srcset !== undefined) {
+    const resolved = resolveSrcset(srcset, base);
+    if (resolved === undefined) delete el.attribs.srcset;
+    else el.attribs.srcset = resolved;
+  }
+}
+
+/** Text of a subtree, gathered without recursion. */
 function textOf(root: AnyNode): string {
   const parts: string[] = [];
   const stack: AnyNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as AnyNode;
     if (node.type === "text") parts.push((node as Text).data);
-    else if ("children" in node)
+    else if ("children" in node) {
       for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as AnyNode);
+    }
   }
   return parts.join("");
 }
 
-/** Flattens elements nested deeper than `maxDepth` into their text, so no later step recurses without end. */
-function flattenDeepNesting($: CheerioAPI, maxDepth: number): void {
-  const stack: Array<{ node: AnyNode; depth: number }> = $.root()
-    .contents()
-    .toArray()
-    .map((node) => ({ node, depth: 1 }));
+/** Replaces an element's children by their text. */
+function flatten($: CheerioAPI, el: Element): void {
+  const text = textOf(el);
+  $(el).empty().text(text);
+}
+
+/**
+ * The one walk: drops unsafe elements, clutter and tracking pixels; flattens what nests too deep;
+ * promotes lazy sources and resolves URLs; and lists figures, images, paragraphs and every element.
+ */
+function walk($: CheerioAPI, root: ParentNode, base: string, maxDepth: number): Found {
+  const found: Found = { elements: [], figures: [], images: [], paragraphs: [] };
+  const stack: Array<{ node: AnyNode; depth: number; aside: boolean }> = [];
+  const pushChildren = (parent: ParentNode, depth: number, aside: boolean) => {
+    for (let i = parent.children.length - 1; i >= 0; i--) {
+      stack.push({ node: parent.children[i] as AnyNode, depth, aside });
+    }
+  };
+  pushChildren(root, 1, false);
   while (stack.length > 0) {
-    const { node, depth } = stack.pop() as { node: AnyNode; depth: number };
-    if (node.type !== "tag") continue;
-    if (depth >= maxDepth) {
-      const text = textOf(node);
-      $(node).empty().text(text);
+    const { node, depth, aside } = stack.pop() as { node: AnyNode; depth: number; aside: boolean };
+    if (node.type !== "tag") {
+      // Comments, CDATA and processing instructions carry nothing a reader should see.
+      if (node.type !== "text") removeElement(node);
       continue;
     }
-    for (const child of (node as Element).children) stack.push({ node: child, depth: depth + 1 });
+    const el = node as Element;
+    const tag = el.name;
+    if (UNSAFE_TAGS.has(tag)) {
+      removeElement(el);
+      continue;
+    }
+    if (LAZY_TAGS.has(tag)) promoteLazyAttributes(el);
+    resolveUrls(el, base);
+    if (isClutter(el) || (tag === "img" && (!el.attribs.src || isTrackingPixel(el)))) {
+      removeElement(el);
+      continue;
+    }
+    found.elements.push(el);
+    if (tag === "figure") found.figures.push(el);
+    else if (tag === "img") found.images.push(el);
+    else if (tag === "p" && !aside) found.paragraphs.push(el);
+    if (depth >= maxDepth) flatten($, el);
+    else pushChildren(el, depth + 1, aside || ASIDE_TAGS.has(tag));
+  }
+  return found;
+}
+
+/**
+ * The elements that hold text or media somewhere below them. Computed bottom-up over the listed
+ * elements (document order reversed puts every child before its parent).
+ */
+function elementsWithContent(elements: readonly Element[]): Set<Element> {
+  const withContent = new Set<Element>();
+  for (let i = elements.length - 1; i >= 0; i--) {
+    const el = elements[i] as Element;
+    if (MEDIA_TAGS.has(el.name)) {
+      withContent.add(el);
+      continue;
+    }
+    for (const child of el.children) {
+      if (
+        child.type === "text"
+          ? (child as Text).data.trim() !== ""
+          : withContent.has(child as Element)
+      ) {
+        withContent.add(el);
+        break;
+      }
+    }
+  }
+  return withContent;
+}
+
+/** `<p><strong><figure>…</figure></strong></p>` → `<figure>…</figure>`: a figure is a block of its own. */
+function liftFigures(figures: readonly Element[], withContent: ReadonlySet<Element>): void {
+  for (const figure of figures) {
+    for (
+      let parent = figure.parent;
+      parent !== null && parent.type === "tag";
+      parent = figure.parent
+    ) {
+      const wrapper = parent as Element;
+      if (!FIGURE_WRAPPERS.has(wrapper.name)) break;
+      const others = wrapper.children.some(
+        (child) =>
+          child !== figure &&
+          (child.type === "text"
+            ? (child as Text).data.trim() !== ""
+            : withContent.has(child as Element)),
+      );
+      if (others) break;
+      replaceElement(wrapper, figure);
+    }
   }
 }
 
-function collectImages($: CheerioAPI, limit: number): ArticleImage[] {
-  const images = new Map<string, ArticleImage>();
-  $("img[src]").each((_, el) => {
-    if (images.size >= limit) return false;
-    const img = $(el);
-    const url = img.attr("src") as string;
-    if (images.has(url) || !/^https?:/.test(url)) return;
-    const figcaption = collapseWhitespace(img.closest("figure").find("figcaption").first().text());
-    const caption = figcaption || collapseWhitespace(img.attr("alt") ?? "");
-    const type = imageTypeOf(url);
-    images.set(url, { url, ...(type ? { type } : {}), ...(caption ? { caption } : {}) });
-    return;
-  });
-  return [...images.values()];
+/** Whether a paragraph is nothing but links or bold text: a related link or a subheading. */
+function isEmphasisOnly(p: Element): boolean {
+  return p.children.every((child) =>
+    child.type === "text"
+      ? (child as Text).data.trim() === ""
+      : child.type === "tag" && EMPHASIS_TAGS.has((child as Element).name),
+  );
 }
 
-/** The first meaningful text: paragraphs that are not captions, credits-only links or headings. */
-function summarize($: CheerioAPI, limit: number): string {
+function collectImages(images: readonly Element[], limit: number): ArticleImage[] {
+  const found = new Map<string, ArticleImage>();
+  for (const img of images) {
+    if (found.size >= limit) break;
+    const url = img.attribs.src as string;
+    if (found.has(url) || !/^https?:/.test(url)) continue;
+    let figure: ParentNode | null = img.parent;
+    while (figure !== null && !(figure.type === "tag" && (figure as Element).name === "figure"))
+      figure = figure.parent;
+    const figcaption = figure?.children.find(
+      (c): c is Element => c.type === "tag" && (c as Element).name === "figcaption",
+    );
+    const caption =
+      collapseWhitespace(figcaption ? textOf(figcaption) : "") ||
+      collapseWhitespace(img.attribs.alt ?? "");
+    const type = imageTypeOf(url);
+    found.set(url, { url, ...(type ? { type } : {}), ...(caption ? { caption } : {}) });
+  }
+  return [...found.values()];
+}
+
+/** The first meaningful text: paragraphs that are not captions, link lists or subheadings. */
+function summarize($: CheerioAPI, paragraphs: readonly Element[], limit: number): string {
   const parts: string[] = [];
   let length = 0;
-  for (const el of $("p").toArray()) {
-    const p = $(el);
-    if (p.closest("figure, li, blockquote").length > 0) continue;
-    const text = collapseWhitespace(p.text());
+  for (const p of paragraphs) {
+    if (isEmphasisOnly(p)) continue;
+    const text = collapseWhitespace(textOf(p));
     if (text === "") continue;
-    // A paragraph that is all link or all bold is a related link or a subheading, not the story.
-    const linkText = collapseWhitespace(p.find("a, strong, b").text());
-    if (linkText === text) continue;
     parts.push(text);
     length += text.length;
     if (length > limit) break;
   }
-  const text = parts.length > 0 ? parts.join(" ") : collapseWhitespace($.root().text());
+  const text =
+    parts.length > 0 ? parts.join(" ") : collapseWhitespace(textOf($.root().get(0) as AnyNode));
   return truncateText(text, limit);
 }
 
@@ -221,23 +357,16 @@ export function cleanArticle(
   const url = new URL(articleUrl);
   const profile: SiteProfile | undefined = profileFor(url);
   const $ = load(dropUnsafeCharReferences(body), PARSE_OPTIONS, false);
-
-  $(UNSAFE_ELEMENTS).remove();
-  flattenDeepNesting($, limits.maxDepth);
-  promoteLazyAttributes($);
-  resolveUrls($, url.href);
   profile?.removeClutter?.($);
-  $(CLUTTER).remove();
-  $("img").each((_, el) => {
-    const img = $(el);
-    if (!img.attr("src") || isTrackingPixel(img)) img.remove();
-  });
-  liftFigures($);
-  removeEmpty($);
-
+  const found = walk($, $.root().get(0) as ParentNode, url.href, limits.maxDepth);
+  const withContent = elementsWithContent(found.elements);
+  liftFigures(found.figures, withContent);
+  for (const el of found.elements) {
+    if (EMPTY_WHEN_BLANK.has(el.name) && !withContent.has(el)) removeElement(el);
+  }
   const facts = readFacts($, url, profile);
-  const images = collectImages($, limits.maxImages);
-  const summary = summarize($, limits.summaryLength);
+  const images = collectImages(found.images, limits.maxImages);
+  const summary = summarize($, found.paragraphs, limits.summaryLength);
   const html = toXmlSafe(sanitizeArticleHtml($.html()).trim());
   return { html, summary: toXmlSafe(summary), images, ...facts };
 }

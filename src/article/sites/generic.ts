@@ -23,23 +23,26 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
  * @example readGenericFacts(load('<p class="byline">By Ann Lee</p>'), url).authors // [{ name: "Ann Lee" }]
  */
 export function readGenericFacts($: CheerioAPI, _url: URL): Partial<ArticleFacts> {
+  // One query for all three kinds of fact: each query is a walk of the whole article.
+  const bylines: string[] = [];
+  const tags: string[] = [];
+  let lang: string | undefined;
+  for (const el of $(`${BYLINE}, a[rel~=tag], [lang]`).toArray()) {
+    const node = $(el);
+    if (lang === undefined && el.attribs.lang !== undefined) lang = el.attribs.lang.trim();
+    if (node.is(BYLINE))
+      bylines.push(collapseWhitespace(node.text()).replace(/^(by|von|par|por)\s+/i, ""));
+    else if (node.is("a[rel~=tag]")) tags.push(collapseWhitespace(node.text()));
+  }
+  const fits = (text: string) => text !== "" && text.length <= MAX_NAME_LENGTH;
   const authors: Person[] = uniqueBy(
-    $(BYLINE)
-      .toArray()
-      .map((el) => collapseWhitespace($(el).text()).replace(/^(by|von|par|por)\s+/i, ""))
-      .filter((name) => name !== "" && name.length <= MAX_NAME_LENGTH)
-      .map((name) => ({ name })),
+    bylines.filter(fits).map((name) => ({ name })),
     (p) => p.name,
   );
   const categories: Category[] = uniqueBy(
-    $("a[rel~=tag]")
-      .toArray()
-      .map((el) => collapseWhitespace($(el).text()))
-      .filter((label) => label !== "" && label.length <= MAX_NAME_LENGTH)
-      .map((label) => ({ term: label.toLowerCase(), label })),
+    tags.filter(fits).map((label) => ({ term: label.toLowerCase(), label })),
     (c) => c.term,
   );
-  const lang = $("[lang]").first().attr("lang")?.trim();
   return {
     ...(authors.length > 0 ? { authors } : {}),
     ...(categories.length > 0 ? { categories } : {}),

@@ -108,6 +108,8 @@ const PLACES = [
 
 const REPORTER = /(?:记者|記者)[：:\s]*([^，,。：:]+?)\s*(?:采访|採訪)?(?:报道|報道)/u;
 const EDITOR_ROLES = /(责编|責編|网编|網編|编辑|編輯|翻译|翻譯)[：:]\s*([^\s，,。]+)/gu;
+/** How many closing paragraphs may hold the credits line. */
+const CREDITS_SEARCH_DEPTH = 4;
 const CREDITS_HINT = /(?:记者|記者|责编|責編|网编|網編|Reported by)/;
 const ENGLISH_REPORTER = /Reported by ([^.;]+?)(?: for RFA[^.;]*)?[.;]/;
 
@@ -169,8 +171,9 @@ export const rfaProfile: SiteProfile = {
       label: SECTION_LABELS[segment.toLowerCase()] ?? segment,
       scheme,
     }));
-    // The credits line is the last paragraph that names a reporter or an editor.
+    // The credits line is the last paragraph that names a reporter or an editor; it closes the article.
     const credits = $("p")
+      .slice(-CREDITS_SEARCH_DEPTH)
       .toArray()
       .map((p) => collapseWhitespace($(p).text()))
       .filter((text) => CREDITS_HINT.test(text) && text.length < 300)
