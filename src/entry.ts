@@ -69,9 +69,12 @@ export function buildEntry(
   };
 }
 
+/** What orders and identifies an entry: enough to merge an archive without holding its articles. */
+export type EntryKey = Pick<Entry, "id" | "publishedMs" | "updatedMs" | "source">;
+
 /**
  * Newest first; equal times by id, so the order never depends on the order files were read.
  */
-export function compareEntries(a: Entry, b: Entry): number {
+export function compareEntries(a: EntryKey, b: EntryKey): number {
   return b.publishedMs - a.publishedMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -4,7 +4,7 @@
  */
 import { type ArticleLimits, DEFAULT_ARTICLE_LIMITS } from "./article/clean.js";
 import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits, parseDocument } from "./document.js";
-import { buildEntry, compareEntries, type Entry } from "./entry.js";
+import { buildEntry, compareEntries, type Entry, type EntryKey } from "./entry.js";
 
 export interface ConvertLimits extends DocumentLimits, ArticleLimits {}
 
@@ -29,24 +29,25 @@ export interface Collision {
   readonly dropped: readonly string[];
 }
 
-export interface Archive {
+export interface Archive<T extends EntryKey = Entry> {
   /** One entry per article, newest first. */
-  readonly entries: readonly Entry[];
+  readonly entries: readonly T[];
   readonly collisions: readonly Collision[];
 }
 
 /** The newer of two versions of one article; at equal times the later source path, so order never matters. */
-function newer(a: Entry, b: Entry): Entry {
+function newer<T extends EntryKey>(a: T, b: T): T {
   if (a.updatedMs !== b.updatedMs) return a.updatedMs > b.updatedMs ? a : b;
   return a.source > b.source ? a : b;
 }
 
 /**
- * Merges entries into an archive: two documents with the same (canonical) URL are one entry, the newer wins.
+ * Merges entries (or just their keys) into an archive: two documents with the same (canonical) URL
+ * are one entry, the newer wins.
  * @example mergeEntries([older, newer]).entries // [newer]
  */
-export function mergeEntries(entries: Iterable<Entry>): Archive {
-  const byId = new Map<string, Entry>();
+export function mergeEntries<T extends EntryKey>(entries: Iterable<T>): Archive<T> {
+  const byId = new Map<string, T>();
   const sources = new Map<string, string[]>();
   for (const entry of entries) {
     const seen = byId.get(entry.id);
@@ -58,7 +59,7 @@ export function mergeEntries(entries: Iterable<Entry>): Archive {
   const collisions: Collision[] = [];
   for (const [id, files] of sources) {
     if (files.length < 2) continue;
-    const kept = (byId.get(id) as Entry).source;
+    const kept = (byId.get(id) as T).source;
     collisions.push({ id, kept, dropped: files.filter((f) => f !== kept).sort() });
   }
   collisions.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { generateDocument } from "../src/cli/corpus.js";
 import { parseWithFeedsmith } from "./helpers/feeds.js";
 
 const run = promisify(execFile);
@@ -30,7 +31,10 @@ interface CliResult {
 
 async function build(args: string[], cwd: string): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(TSX, [CLI, "build", ...args], { cwd });
+    // Each test's cache lives in its own folder, removed with it.
+    const cache =
+      args.includes("--no-cache") || args.includes("--cache") ? [] : ["--cache", "cache"];
+    const { stdout, stderr } = await run(TSX, [CLI, "build", ...cache, ...args], { cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -158,6 +162,57 @@ describe("npm run build", () => {
     const noConfig = await build(["--config", "missing.toml"], dir);
     expect(noConfig.code).toBe(2);
     expect(noConfig.stderr).toMatch(/config missing.toml: cannot be read/);
+  });
+});
+
+describe("large and repeated builds", () => {
+  const corpus = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      await writeFile(path.join(dir, `seeds/2021/12/${i}.txt`), generateDocument(i));
+    }
+  };
+
+  it("gives byte-identical feeds on one thread and on several", async () => {
+    await corpus(40);
+    const one = await build(["--threads", "1", "--out", "out1", "--no-cache"], dir);
+    const two = await build(["--threads", "2", "--out", "out2", "--no-cache"], dir);
+    expect(one.stdout).toContain("read 40, published 40, rejected 0");
+    expect(two.stdout).toContain("(converted 40 on 2 threads, 0 from cache)");
+    for (const name of await readdir(path.join(dir, "out1"))) {
+      const a = await readFile(path.join(dir, "out1", name));
+      const b = await readFile(path.join(dir, "out2", name));
+      expect(a.equals(b), name).toBe(true);
+    }
+  });
+
+  it("converts only what changed since the last build, and forgets deleted documents", async () => {
+    await corpus(20);
+    expect((await build([], dir)).stdout).toContain("(converted 20, 0 from cache)");
+    await writeFile(
+      path.join(dir, "seeds/new.txt"),
+      seed(1900000000000, "Newest", "https://news.example/newest"),
+    );
+    const second = await build([], dir);
+    expect(second.stdout).toContain("read 21, published 21, rejected 0, duplicates 0");
+    expect(second.stdout).toContain("(converted 1, 20 from cache)");
+    const json = JSON.parse(await readFile(path.join(dir, "out/feed.json"), "utf8"));
+    expect(json.items[0].title).toBe("Newest");
+
+    await rm(path.join(dir, "seeds/new.txt"));
+    const third = await build([], dir);
+    expect(third.stdout).toContain("read 20, published 20");
+    const after = JSON.parse(await readFile(path.join(dir, "out/feed.json"), "utf8"));
+    expect(after.items.map((i: { title: string }) => i.title)).not.toContain("Newest");
+  });
+
+  it("converts everything again when the site's settings change", async () => {
+    await corpus(5);
+    await build([], dir);
+    await writeFile(
+      path.join(dir, "wrangler.toml"),
+      CONFIG.replace("Test archive", "Renamed archive"),
+    );
+    expect((await build([], dir)).stdout).toContain("(converted 5, 0 from cache)");
   });
 });
 

@@ -2,13 +2,23 @@
  * @module cli/build — builds an archive folder into feeds: reads every document, converts the good
  * ones, reports the bad ones by file and line, and writes the feeds of what is good.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { SiteConfig } from "../config.js";
-import type { Entry } from "../entry.js";
+import type { Entry, EntryKey } from "../entry.js";
 import { DocumentError } from "../errors.js";
 import { type Collision, convertDocument, mergeEntries } from "../pipeline.js";
 import { renderSite, type SiteDocument } from "../publish.js";
+import {
+  BuildCache,
+  buildFingerprint,
+  type CachedFile,
+  type ConvertResult,
+  contentHash,
+} from "./build-cache.js";
+import { ConvertPool, convertToResult, defaultThreads } from "./convert.js";
 import { listSeedFiles } from "./seeds.js";
 
 export interface BuildOptions {
@@ -17,6 +27,10 @@ export interface BuildOptions {
   /** Folder the feeds are written to; created when missing. */
   readonly outDir: string;
   readonly config: SiteConfig;
+  /** Folder of the incremental build cache; undefined turns the cache off. Default: node_modules/.cache/edgefeed. */
+  readonly cacheDir?: string | undefined;
+  /** Worker threads converting documents. Default: one per core when over 1,000 documents change, else 1. */
+  readonly threads?: number | undefined;
   /** Called after each document, with the count done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -24,13 +38,25 @@ export interface BuildOptions {
 export interface BuildReport {
   readonly read: number;
   readonly published: number;
+  /** Documents converted in this build (the others came from the cache). */
+  readonly converted: number;
+  readonly threads: number;
   readonly rejected: readonly DocumentError[];
   readonly collisions: readonly Collision[];
-  readonly entries: readonly Entry[];
+  /** Every entry of the archive, newest first: keys only, the articles are not held. */
+  readonly entries: readonly EntryKey[];
   readonly documents: readonly SiteDocument[];
   /** Paths of the files written. */
   readonly written: readonly string[];
 }
+
+const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const DEFAULT_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules/.cache/edgefeed");
+/** Below this many documents to convert, threads cost more to start than they save. */
+const THREADS_FROM = 1000;
+/** Documents queued per thread, so reading files keeps ahead of converting them without holding them all. */
+const QUEUE_PER_THREAD = 16;
+const STAT_BATCH = 256;
 
 /** How a document is named in messages: its path as the user would type it. */
 function displayPath(seedsDir: string, relative: string): string {
@@ -44,31 +70,124 @@ async function writeFileAtomic(file: string, body: string): Promise<void> {
   await rename(temporary, file);
 }
 
+/** A buffer that owns its memory, so it can be moved to a worker thread. */
+function ownedBytes(buffer: Buffer): Uint8Array {
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
+    ? buffer
+    : new Uint8Array(buffer);
+}
+
+async function statAll(
+  dir: string,
+  files: readonly string[],
+): Promise<Array<{ size: number; mtimeMs: number }>> {
+  const stats: Array<{ size: number; mtimeMs: number }> = [];
+  for (let i = 0; i < files.length; i += STAT_BATCH) {
+    const batch = files.slice(i, i + STAT_BATCH).map((f) => stat(path.join(dir, f)));
+    for (const s of await Promise.all(batch)) stats.push({ size: s.size, mtimeMs: s.mtimeMs });
+  }
+  return stats;
+}
+
 /**
- * Builds the feeds of a seeds folder into an output folder.
+ * Converts what changed since the last build (all of it the first time, across threads when there is
+ * much) and returns every file's result, in file order.
+ */
+async function convertAll(options: BuildOptions, files: readonly string[]) {
+  const cacheDir = "cacheDir" in options ? options.cacheDir : DEFAULT_CACHE_DIR;
+  const seedsKey = createHash("sha1")
+    .update(path.resolve(options.seedsDir))
+    .digest("hex")
+    .slice(0, 16);
+  const cache = await BuildCache.open(
+    cacheDir === undefined ? undefined : path.join(cacheDir, seedsKey),
+    await buildFingerprint(options.config, PROJECT_ROOT),
+  );
+  const stats = await statAll(options.seedsDir, files);
+  const records: Record<string, CachedFile> = {};
+  const results: ConvertResult[] = new Array(files.length);
+  const changed: number[] = [];
+  files.forEach((relative, i) => {
+    const { size, mtimeMs } = stats[i] as { size: number; mtimeMs: number };
+    const cached = cache.unchanged(relative, size, mtimeMs);
+    if (cached) {
+      records[relative] = cached;
+      results[i] = cached.result;
+    } else changed.push(i);
+  });
+
+  const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
+  const pool = threads > 1 ? new ConvertPool(threads) : undefined;
+  let done = files.length - changed.length;
+  const finish = (i: number, hash: string, result: ConvertResult) => {
+    const relative = files[i] as string;
+    const { size, mtimeMs } = stats[i] as { size: number; mtimeMs: number };
+    records[relative] = { size, mtimeMs, hash, result };
+    results[i] = result;
+    options.onProgress?.(++done, files.length);
+  };
+  const inFlight = new Set<Promise<void>>();
+  let converted = 0;
+  try {
+    for (const i of changed) {
+      const relative = files[i] as string;
+      const file = displayPath(options.seedsDir, relative);
+      const bytes = await readFile(path.join(options.seedsDir, relative));
+      const hash = contentHash(bytes);
+      const known = cache.byContent(hash);
+      if (known) {
+        finish(i, hash, known);
+        continue;
+      }
+      converted++;
+      if (!pool) {
+        finish(i, hash, convertToResult(bytes, file));
+        continue;
+      }
+      const job = pool.convert({ seq: i, file, bytes: ownedBytes(bytes) }).then((result) => {
+        finish(i, hash, result);
+        inFlight.delete(job);
+      });
+      inFlight.add(job);
+      if (inFlight.size >= threads * QUEUE_PER_THREAD) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await pool?.close();
+  }
+  await cache.save(records);
+  return { results, converted, threads };
+}
+
+/**
+ * Builds the feeds of a seeds folder into an output folder. Only the newest entries' articles are
+ * ever held in memory: the archive is merged from small entry keys, then the entries the feeds carry
+ * are converted again in full.
  * @example const report = await buildSite({ seedsDir: "seeds", outDir: "out", config });
  */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const files = await listSeedFiles(options.seedsDir);
-  const entries: Entry[] = [];
+  const { results, converted, threads } = await convertAll(options, files);
+  const keys: EntryKey[] = [];
   const rejected: DocumentError[] = [];
-  let done = 0;
-  for (const relative of files) {
-    const file = displayPath(options.seedsDir, relative);
-    try {
-      entries.push(convertDocument(await readFile(path.join(options.seedsDir, relative)), file));
-    } catch (error) {
-      if (error instanceof DocumentError) rejected.push(error);
-      else {
-        // A bug of ours must not cost the other documents their place in the feed.
-        const reason = `could not be converted (${(error as Error).message}); please report this with the file attached`;
-        rejected.push(new DocumentError(file, 1, reason, { cause: error }));
-      }
-    }
-    options.onProgress?.(++done, files.length);
+  results.forEach((result, i) => {
+    const source = displayPath(options.seedsDir, files[i] as string);
+    if (result.ok)
+      keys.push({
+        id: result.id,
+        publishedMs: result.publishedMs,
+        updatedMs: result.updatedMs,
+        source,
+      });
+    else rejected.push(new DocumentError(source, result.line, result.reason));
+  });
+  const archive = mergeEntries(keys);
+  const newest: Entry[] = [];
+  for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
+    const relative = path.relative(options.seedsDir, key.source);
+    newest.push(convertDocument(await readFile(path.join(options.seedsDir, relative)), key.source));
   }
-  const archive = mergeEntries(entries);
-  const documents = renderSite(archive.entries, options.config);
+  const documents = renderSite(newest, options.config);
   await mkdir(options.outDir, { recursive: true });
   const written: string[] = [];
   for (const doc of documents) {
@@ -80,6 +199,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   return {
     read: files.length,
     published: archive.entries.length,
+    converted,
+    threads,
     rejected,
     collisions: archive.collisions,
     entries: archive.entries,
@@ -99,6 +220,7 @@ export function formatBuildReport(report: BuildReport): { problems: string[]; su
   ];
   const summary =
     `read ${report.read}, published ${report.published}, rejected ${report.rejected.length}, ` +
-    `duplicates ${report.collisions.reduce((n, c) => n + c.dropped.length, 0)} → ${report.written.join(", ")}`;
+    `duplicates ${report.collisions.reduce((n, c) => n + c.dropped.length, 0)} → ${report.written.join(", ")}` +
+    ` (converted ${report.converted}${report.threads > 1 ? ` on ${report.threads} threads` : ""}, ${report.read - report.converted} from cache)`;
   return { problems, summary };
 }

@@ -3,15 +3,19 @@
  */
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
-import { buildSite, formatBuildReport } from "./build.js";
+import { buildSite, DEFAULT_CACHE_DIR, formatBuildReport } from "./build.js";
 import { startProgress } from "./progress.js";
 import { readSiteConfigFile } from "./site-config.js";
 
-const USAGE = `usage: edgefeed build [--seeds DIR] [--out DIR] [--config FILE] [--quiet]
+const USAGE = `usage: edgefeed build [--seeds DIR] [--out DIR] [--config FILE] [--threads N] [--no-cache] [--quiet]
 
   --seeds DIR     folder of seed documents, subfolders included (default: seeds)
   --out DIR       folder the feeds are written to (default: out)
   --config FILE   wrangler.toml whose [vars] hold the site's settings (default: wrangler.toml)
+  --threads N     worker threads converting documents (default: one per core when over
+                  1,000 documents change, else 1); the output is the same for any N
+  --cache DIR     incremental build cache (default: node_modules/.cache/edgefeed)
+  --no-cache      convert every document, and remember nothing
   --quiet         print only problems
 
 Exit status: 0 when every document was published, 1 when any was rejected (the feeds of
@@ -27,6 +31,9 @@ async function build(args: string[]): Promise<number> {
       seeds: { type: "string", default: "seeds" },
       out: { type: "string", default: "out" },
       config: { type: "string", default: "wrangler.toml" },
+      threads: { type: "string" },
+      cache: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -37,11 +44,19 @@ async function build(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const config = await readSiteConfigFile(values.config);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new EdgefeedError(
+      `--threads expects a whole number from 1 to 64, got "${values.threads}"`,
+    );
+  }
   let progress: ReturnType<typeof startProgress> | undefined;
   const report = await buildSite({
     seedsDir: values.seeds,
     outDir: values.out,
     config,
+    threads,
+    cacheDir: values["no-cache"] ? undefined : (values.cache ?? DEFAULT_CACHE_DIR),
     onProgress: (done, total) => {
       progress ??= startProgress(process.stderr, total, "converting");
       progress.tick(done);
