@@ -58,6 +58,18 @@ function storageFailure(cause: unknown): HttpError {
   );
 }
 
+/**
+ * The Accept-Encoding the client sent. Cloudflare (and wrangler dev, imitating it) hands workers
+ * "br, gzip" whatever the client said, keeping the original in `request.cf.clientAcceptEncoding` ("" when
+ * the client sent none), and re-encodes only the types it compresses itself — not Atom or JSON Feed.
+ */
+function clientAcceptEncoding(c: AppContext): string | undefined {
+  const cf = c.req.raw.cf as IncomingRequestCfProperties | undefined;
+  return typeof cf?.clientAcceptEncoding === "string"
+    ? cf.clientAcceptEncoding
+    : c.req.header("Accept-Encoding");
+}
+
 async function serveDocument(
   c: AppContext,
   route: Extract<Route, { kind: "document" }>,
@@ -67,7 +79,7 @@ async function serveDocument(
   const doc = findDocument(manifest, route.path);
   if (!doc) throw new HttpError(404, `${c.req.path} is not part of the published version.`);
   const encoding = chooseEncoding(
-    c.req.header("Accept-Encoding"),
+    clientAcceptEncoding(c),
     doc.variants.map((v) => v.encoding),
   );
   const variant = doc.variants.find((v) => v.encoding === encoding) ?? doc.variants[0];

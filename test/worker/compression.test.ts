@@ -46,6 +46,22 @@ describe("content coding", () => {
     },
   );
 
+  it.each([
+    ["", null],
+    ["gzip", "gzip"],
+    ["gzip, br", "br"],
+  ])(
+    "follows the client's own Accept-Encoding (cf.clientAcceptEncoding %j), not the edge's br, gzip",
+    async (client, coding) => {
+      const response = await request("/feed.atom", {
+        headers: { "Accept-Encoding": "br, gzip" },
+        cf: { clientAcceptEncoding: client },
+      } as RequestInit);
+      expect(response.headers.get("Content-Encoding")).toBe(coding);
+      expect(await decodeBody(response)).toBe(renderedBody("feed.atom"));
+    },
+  );
+
   it("the runtime passes the stored gzip through: a client decoding it reads the feed", async () => {
     const response = await exports.default.fetch("https://news.example/feed.json", {
       headers: { "Accept-Encoding": "gzip" },

@@ -1,0 +1,94 @@
+/**
+ * @module cli/start — `npm start`: builds seeds/, publishes the build into the local KV state that
+ * `wrangler dev` reads (one process, through wrangler's getPlatformProxy), then serves the worker on
+ * 127.0.0.1 with `wrangler dev` until interrupted.
+ *
+ * usage: tsx src/cli/start.ts [--port 8787] [--seeds DIR] [--out DIR] [--config FILE] [--persist-to DIR]
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { EdgefeedError } from "../errors.js";
+import { buildSite, formatBuildReport } from "./build.js";
+import { formatPublishReport, publishBuild } from "./publish-build.js";
+import { readSiteConfigFile } from "./site-config.js";
+import { quietWrangler, spawnWrangler } from "./wrangler.js";
+
+/** Only the loopback interface: the local server is for this machine. */
+const HOST = "127.0.0.1";
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string", default: "8787" },
+      seeds: { type: "string", default: "seeds" },
+      out: { type: "string", default: "out" },
+      config: { type: "string", default: "wrangler.toml" },
+      "persist-to": { type: "string", default: ".wrangler/state" },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new EdgefeedError(`--port expects a port number, got "${values.port}"`);
+  quietWrangler();
+
+  const config = await readSiteConfigFile(values.config);
+  const build = await buildSite({ seedsDir: values.seeds, outDir: values.out, config });
+  const { problems, summary } = formatBuildReport(build);
+  for (const line of problems) console.error(line);
+  console.log(`build: ${summary}`);
+
+  // Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder below it.
+  const { getPlatformProxy } = await import("wrangler");
+  const proxy = await getPlatformProxy<Env>({
+    configPath: values.config,
+    persist: { path: path.join(values["persist-to"], "v3") },
+    remoteBindings: false,
+  });
+  try {
+    console.log(formatPublishReport(await publishBuild(build, proxy.env.FEEDS), "local KV"));
+  } finally {
+    await proxy.dispose();
+  }
+
+  console.log(
+    `serving http://localhost:${port}/ (feeds: /feed.atom /feed.rss /feed.json); Ctrl+C stops`,
+  );
+  const child = spawnWrangler(
+    [
+      "dev",
+      "--config",
+      values.config,
+      "--ip",
+      HOST,
+      "--port",
+      String(port),
+      "--persist-to",
+      values["persist-to"],
+      "--local",
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: "inherit" },
+  );
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => child.kill(signal));
+  }
+  return new Promise((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 0 : 1)));
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (
+    error instanceof EdgefeedError ||
+    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+  ) {
+    console.error(`edgefeed start: ${(error as Error).message}`);
+    process.exitCode = 2;
+  } else throw error;
+}

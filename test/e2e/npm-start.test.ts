@@ -1,0 +1,99 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "./local-stack.js";
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  console.log(`npm start served /health after ${stack.startupMs} ms`);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const FEEDS = [
+  ["feed.atom", "application/atom+xml; charset=utf-8"],
+  ["feed.rss", "application/rss+xml; charset=utf-8"],
+  ["feed.json", "application/feed+json; charset=utf-8"],
+] as const;
+
+describe("npm start", () => {
+  it("prints the build, the publish and the address, and nothing about telemetry or Cloudflare's hosts", () => {
+    const log = stack.log();
+    expect(log).toMatch(/build: read \d+, published [1-9]\d*/);
+    expect(log).toMatch(/local KV: published version [0-9a-f]{16}/);
+    expect(log).toContain("serving http://localhost:");
+    expect(log).not.toMatch(
+      /telemetry|metrics|cloudflare\.com|update available|ENOTFOUND|EAI_AGAIN/i,
+    );
+  });
+
+  it.each(FEEDS)("serves /%s over HTTP as %s, the build's own bytes", async (file, type) => {
+    const response = await fetch(`${stack.origin}/${file}`, {
+      headers: { "Accept-Encoding": "identity" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe(type);
+    expect(response.headers.get("Content-Encoding")).toBeNull();
+    expect(await response.text()).toBe(await readFile(path.join(stack.outDir, file), "utf8"));
+  });
+
+  it("the JSON feed carries the seeds' articles", async () => {
+    const feed = (await (await fetch(`${stack.origin}/feed.json`)).json()) as { items: unknown[] };
+    const health = (await (await fetch(`${stack.origin}/health`)).json()) as { entries: number };
+    expect(feed.items.length).toBeGreaterThan(0);
+    expect(health.entries).toBe(feed.items.length);
+  });
+
+  it("compresses for clients that accept it, and a client that decodes reads the same feed", async () => {
+    const plain = await readFile(path.join(stack.outDir, "feed.atom"), "utf8");
+    for (const coding of ["gzip", "br"]) {
+      // fetch (undici) decodes gzip and br itself, after the headers tell what was sent.
+      const response = await fetch(`${stack.origin}/feed.atom`, {
+        headers: { "Accept-Encoding": coding },
+      });
+      expect(response.headers.get("Content-Encoding")).toBe(coding);
+      expect(await response.text()).toBe(plain);
+    }
+  });
+
+  it("answers a conditional request with 304, and an old name with a redirect", async () => {
+    const first = await fetch(`${stack.origin}/feed.rss`);
+    const etag = first.headers.get("ETag") ?? "";
+    const again = await fetch(`${stack.origin}/feed.rss`, { headers: { "If-None-Match": etag } });
+    expect(again.status).toBe(304);
+    const moved = await fetch(`${stack.origin}/rss.xml`, { redirect: "manual" });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get("Location")).toBe(`${stack.origin}/feed.rss`);
+  });
+
+  it("serves the index page with its strict CSP", async () => {
+    const response = await fetch(`${stack.origin}/`);
+    expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+    expect(response.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    expect(await response.text()).toBe(
+      await readFile(path.join(stack.outDir, "index.html"), "utf8"),
+    );
+  });
+
+  it("answers a feed quickly once warm (median of 50 sequential GETs under 50 ms)", async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const start = performance.now();
+      const response = await fetch(`${stack.origin}/feed.atom`, {
+        headers: { "Accept-Encoding": "gzip" },
+      });
+      await response.arrayBuffer();
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[25] ?? Number.NaN;
+    console.log(
+      `GET /feed.atom (gzip): median ${median.toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms`,
+    );
+    expect(median).toBeLessThan(50);
+  });
+});
