@@ -4,7 +4,7 @@
 import type { Entry, Person } from "../entry.js";
 import { rfc3339 } from "./dates.js";
 import { type FeedInfo, MEDIA_TYPES, otherFormats } from "./feed-info.js";
-import { emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
+import { cdataElement, emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
 
 const ATOM_NS = "http://www.w3.org/2005/Atom";
 
@@ -37,7 +37,7 @@ export function renderAtomEntry(entry: Entry): string {
       }),
     ),
     textElement("summary", entry.summary, { type: "text" }),
-    textElement("content", entry.contentHtml, { type: "html" }),
+    cdataElement("content", entry.contentHtml, { type: "html" }),
   ];
   return parentElement("entry", children, { "xml:lang": entry.language });
 }

@@ -6,7 +6,7 @@ import type { Entry } from "../entry.js";
 import { escapeHtml } from "../text.js";
 import { rfc822 } from "./dates.js";
 import { type FeedInfo, MEDIA_TYPES } from "./feed-info.js";
-import { emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
+import { cdataElement, emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
 
 const NAMESPACES = {
   version: "2.0",
@@ -34,7 +34,7 @@ export function renderRssItem(entry: Entry, fallbackAuthor: string): string {
     ...entry.categories.map((c) => textElement("category", c.label, { domain: c.scheme })),
     // description is HTML: the summary is plain text, so it is escaped once for HTML, then for XML.
     textElement("description", escapeHtml(entry.summary)),
-    textElement("content:encoded", entry.contentHtml),
+    cdataElement("content:encoded", entry.contentHtml),
   ];
   if (enclosure)
     children.push(

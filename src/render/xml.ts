@@ -31,6 +31,15 @@ export function textElement(
     : `<${name}${attrs}>${escapeXml(text)}</${name}>`;
 }
 
+/**
+ * An element whose (large, markup-heavy) text is a CDATA section: no escaping pass over it, and a
+ * smaller feed. A `]]>` inside is split across two sections, so no text can end the section early.
+ * @example cdataElement("content", "<p>a]]>b</p>") // "<content><![CDATA[<p>a]]]]><![CDATA[>b</p>]]></content>"
+ */
+export function cdataElement(name: string, text: string, attributes?: Attributes): string {
+  return `<${name}${attributeText(attributes)}><![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]></${name}>`;
+}
+
 /** An empty element: `<link href="…"/>`. */
 export function emptyElement(name: string, attributes: Attributes): string {
   return `<${name}${attributeText(attributes)}/>`;

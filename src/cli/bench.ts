@@ -1,0 +1,332 @@
+/**
+ * @module cli/bench — `npm run bench`: measures build speed, memory, incremental rebuilds and render
+ * time on generated corpora, prints a table, writes the figures as JSON and an SVG chart. A benchmark,
+ * not a test: it never fails on a slow machine.
+ */
+import { fork } from "node:child_process";
+import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Feed } from "feed";
+import { parseDocument as parseHtml } from "htmlparser2";
+import { readSiteConfig } from "../config.js";
+import type { Entry } from "../entry.js";
+import { convertDocument } from "../pipeline.js";
+import { renderAtom, renderAtomEntry } from "../render/atom.js";
+import { describeFeed } from "../render/feed-info.js";
+import { renderJson, renderJsonItem } from "../render/json.js";
+import { renderRss, renderRssItem } from "../render/rss.js";
+import { buildSite, DEFAULT_CACHE_DIR } from "./build.js";
+import { generateDocument, writeCorpus } from "./corpus.js";
+import { listSeedFiles } from "./seeds.js";
+
+const BENCH_DIR = path.join(DEFAULT_CACHE_DIR, "bench");
+const RESULTS_FILE = path.join(BENCH_DIR, "results.json");
+const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CHART_FILE = path.join(PROJECT_ROOT, "README.bench.svg");
+const config = readSiteConfig({
+  SITE_URL: "https://bench.example/",
+  FEED_TITLE: "Bench",
+  FEED_LANGUAGE: "zh-Hans",
+});
+/** Documents sampled for the per-core comparison with the parse-only floor. */
+const SAMPLE = 1000;
+
+interface BuildRun {
+  readonly ms: number;
+  readonly maxRssMb: number;
+  readonly converted: number;
+  readonly threads: number;
+}
+
+interface SizeResult {
+  readonly n: number;
+  readonly fullBuild: BuildRun;
+  readonly docsPerSecond: number;
+  readonly docsPerSecondPerCore: number;
+  readonly incremental: BuildRun;
+}
+
+/** Runs one build in a fresh process, so its peak memory is its own. */
+function buildInChild(
+  seeds: string,
+  out: string,
+  cache: string | undefined,
+  threads?: number,
+): Promise<BuildRun> {
+  const args = [
+    "--child-build",
+    seeds,
+    "--out",
+    out,
+    ...(cache ? ["--cache", cache] : ["--no-cache"]),
+  ];
+  if (threads !== undefined) args.push("--threads", String(threads));
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), args, {
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) reject(new Error(`benchmark build exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split("\n").pop() as string) as BuildRun);
+    });
+  });
+}
+
+async function childBuild(
+  seeds: string,
+  out: string,
+  cache: string | undefined,
+  threads: number | undefined,
+) {
+  const started = performance.now();
+  const report = await buildSite({
+    seedsDir: seeds,
+    outDir: out,
+    config,
+    cacheDir: cache,
+    threads,
+  });
+  const ms = performance.now() - started;
+  const run: BuildRun = {
+    ms,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    converted: report.converted,
+    threads: report.threads,
+  };
+  console.log(JSON.stringify(run));
+}
+
+async function sampleBodies(seeds: string, count: number): Promise<Uint8Array[]> {
+  const files = (await listSeedFiles(seeds)).slice(0, count);
+  return Promise.all(files.map((f) => readFile(path.join(seeds, f))));
+}
+
+function ratePerSecond(count: number, ms: number): number {
+  return (count / ms) * 1000;
+}
+
+/** Single-thread conversion rate against the rate of parsing the same bodies with htmlparser2 alone. */
+function measureFloor(docs: readonly Uint8Array[]) {
+  const texts = docs.map((d) => new TextDecoder().decode(d));
+  const bodies = texts.map((t) => t.slice(t.indexOf("------") + 7));
+  for (const [i, d] of docs.slice(0, 50).entries()) convertDocument(d, `warm-${i}`);
+  for (const b of bodies.slice(0, 50)) parseHtml(b);
+  let started = performance.now();
+  for (const b of bodies) parseHtml(b);
+  const floor = ratePerSecond(bodies.length, performance.now() - started);
+  started = performance.now();
+  for (const [i, d] of docs.entries()) convertDocument(d, `sample-${i}`);
+  const convert = ratePerSecond(docs.length, performance.now() - started);
+  return { floorDocsPerSecond: floor, convertDocsPerSecond: convert, ratio: convert / floor };
+}
+
+function timeMs(iterations: number, fn: () => unknown): number {
+  for (let i = 0; i < Math.min(20, iterations); i++) fn();
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) fn();
+  return (performance.now() - started) / iterations;
+}
+
+/** Milliseconds to render a 50-entry feed: from entries, from pre-rendered entries, and with `feed`. */
+function measureRender(entries: readonly Entry[]) {
+  const info = describeFeed(config, entries);
+  const atomParts = entries.map(renderAtomEntry);
+  const rssParts = entries.map((e) => renderRssItem(e, config.author));
+  const jsonParts = entries.map(renderJsonItem);
+  const withFeedPackage = () => {
+    const feed = new Feed({
+      id: config.siteUrl,
+      title: config.title,
+      link: config.siteUrl,
+      updated: new Date(info.updatedMs),
+    });
+    for (const e of entries) {
+      feed.addItem({
+        id: e.id,
+        title: e.title,
+        link: e.link,
+        date: new Date(e.updatedMs),
+        description: e.summary,
+        content: e.contentHtml,
+      });
+    }
+    return feed;
+  };
+  const iterations = 200;
+  return {
+    atom: timeMs(iterations, () => renderAtom(entries.map(renderAtomEntry), info)),
+    rss: timeMs(iterations, () =>
+      renderRss(
+        entries.map((e) => renderRssItem(e, config.author)),
+        info,
+      ),
+    ),
+    json: timeMs(iterations, () => renderJson(entries.map(renderJsonItem), info)),
+    atomFromPieces: timeMs(iterations, () => renderAtom(atomParts, info)),
+    rssFromPieces: timeMs(iterations, () => renderRss(rssParts, info)),
+    jsonFromPieces: timeMs(iterations, () => renderJson(jsonParts, info)),
+    feedPackageAtom: timeMs(50, () => withFeedPackage().atom1()),
+    feedPackageRss: timeMs(50, () => withFeedPackage().rss2()),
+  };
+}
+
+/** A small SVG line chart of build time and peak memory against N. */
+function renderChart(sizes: readonly SizeResult[], machine: string, date: string): string {
+  const width = 640;
+  const height = 320;
+  const pad = { left: 60, right: 60, top: 40, bottom: 50 };
+  const maxN = Math.max(...sizes.map((s) => s.n));
+  const maxSeconds = Math.max(...sizes.map((s) => s.fullBuild.ms / 1000)) * 1.1;
+  const maxMb = Math.max(...sizes.map((s) => s.fullBuild.maxRssMb), 512) * 1.1;
+  const x = (n: number) =>
+    pad.left + (Math.log10(n) / Math.log10(maxN)) * (width - pad.left - pad.right);
+  const ySeconds = (s: number) =>
+    height - pad.bottom - (s / maxSeconds) * (height - pad.top - pad.bottom);
+  const yMb = (mb: number) => height - pad.bottom - (mb / maxMb) * (height - pad.top - pad.bottom);
+  const line = (points: Array<[number, number]>, color: string) =>
+    `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" ")}"/>` +
+    points
+      .map(([a, b]) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"/>`)
+      .join("");
+  const time = line(
+    sizes.map((s) => [x(s.n), ySeconds(s.fullBuild.ms / 1000)]),
+    "#1f6feb",
+  );
+  const memory = line(
+    sizes.map((s) => [x(s.n), yMb(s.fullBuild.maxRssMb)]),
+    "#d1242f",
+  );
+  const ticks = sizes
+    .map(
+      (s) =>
+        `<text x="${x(s.n).toFixed(1)}" y="${height - pad.bottom + 18}" text-anchor="middle">${s.n.toLocaleString("en")}</text>`,
+    )
+    .join("");
+  const limit = `<line x1="${pad.left}" x2="${width - pad.right}" y1="${yMb(512).toFixed(1)}" y2="${yMb(512).toFixed(1)}" stroke="#d1242f" stroke-dasharray="4 4"/>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${pad.left}" y="20" font-size="14" font-weight="bold">edgefeed full build: time and peak memory against documents</text>
+<line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#888"/>
+${ticks}${limit}${time}${memory}
+<text x="${pad.left - 8}" y="${pad.top}" text-anchor="end" fill="#1f6feb">${maxSeconds.toFixed(0)} s</text>
+<text x="${width - pad.right + 8}" y="${pad.top}" fill="#d1242f">${maxMb.toFixed(0)} MB</text>
+<text x="${width - pad.right + 8}" y="${(yMb(512) + 4).toFixed(1)}" fill="#d1242f">512 MB</text>
+<text x="${pad.left}" y="${height - 12}" fill="#555">blue: build seconds · red: peak RSS (MB) · documents on a log scale · ${machine} · ${date}</text>
+</svg>
+`;
+}
+
+function pad(value: string, width: number): string {
+  return value.padStart(width);
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    options: {
+      "child-build": { type: "string" },
+      out: { type: "string" },
+      cache: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
+      threads: { type: "string" },
+      large: { type: "boolean", default: false },
+      sizes: { type: "string" },
+    },
+    allowPositionals: true,
+  });
+  if (values["child-build"]) {
+    const threads = values.threads === undefined ? undefined : Number(values.threads);
+    await childBuild(
+      values["child-build"],
+      values.out as string,
+      values["no-cache"] ? undefined : values.cache,
+      threads,
+    );
+    return;
+  }
+  if (positionals.length > 0) throw new Error(`unexpected arguments: ${positionals.join(" ")}`);
+  const sizes = values.sizes
+    ? values.sizes.split(",").map(Number)
+    : values.large
+      ? [1000, 10000, 100000]
+      : [1000, 10000];
+  await mkdir(BENCH_DIR, { recursive: true });
+  const machine = `${cpus()[0]?.model.trim() ?? "cpu"}, ${availableParallelism()} cores`;
+  console.log(`edgefeed benchmark: ${machine}, Node ${process.version}`);
+
+  const results: SizeResult[] = [];
+  for (const n of sizes) {
+    const corpus = path.join(BENCH_DIR, `corpus-${n}`);
+    process.stderr.write(`generating ${n} documents (once; cached in ${corpus})…\n`);
+    await writeCorpus(path.join(corpus, "seeds"), n);
+    const out = path.join(BENCH_DIR, `out-${n}`);
+    const cache = path.join(BENCH_DIR, `cache-${n}`);
+    await rm(cache, { recursive: true, force: true });
+    process.stderr.write(`building ${n} documents…\n`);
+    const fullBuild = await buildInChild(path.join(corpus, "seeds"), out, cache);
+    // One more document, then an incremental rebuild with the cache the full build left.
+    const extra = path.join(corpus, "seeds", "extra.txt");
+    await writeFile(extra, generateDocument(n + 1, 2));
+    const incremental = await buildInChild(path.join(corpus, "seeds"), out, cache);
+    await rm(extra);
+    const docsPerSecond = ratePerSecond(n, fullBuild.ms);
+    results.push({
+      n,
+      fullBuild,
+      docsPerSecond,
+      docsPerSecondPerCore: docsPerSecond / fullBuild.threads,
+      incremental,
+    });
+  }
+
+  const sample = await sampleBodies(path.join(BENCH_DIR, `corpus-${sizes[0]}`, "seeds"), SAMPLE);
+  const floor = measureFloor(sample);
+  const entries = sample.slice(0, 50).map((d, i) => convertDocument(d, `render-${i}`));
+  const render = measureRender(entries);
+
+  console.log(
+    "\nBuild (full build in a fresh process, no cache; incremental = one new document, cache warm)",
+  );
+  console.log(
+    `${pad("N", 8)} ${pad("seconds", 8)} ${pad("docs/s", 8)} ${pad("per core", 9)} ${pad("threads", 8)} ${pad("peak MB", 8)} ${pad("incr. s", 8)} ${pad("incr. MB", 9)}`,
+  );
+  for (const r of results) {
+    console.log(
+      `${pad(r.n.toLocaleString("en"), 8)} ${pad((r.fullBuild.ms / 1000).toFixed(1), 8)} ${pad(r.docsPerSecond.toFixed(0), 8)} ${pad(r.docsPerSecondPerCore.toFixed(0), 9)} ${pad(String(r.fullBuild.threads), 8)} ${pad(r.fullBuild.maxRssMb.toFixed(0), 8)} ${pad((r.incremental.ms / 1000).toFixed(2), 8)} ${pad(r.incremental.maxRssMb.toFixed(0), 9)}`,
+    );
+  }
+  console.log(`\nOne core, ${sample.length} seed-shaped documents`);
+  console.log(
+    `  parse-only floor (htmlparser2 parseDocument): ${floor.floorDocsPerSecond.toFixed(0)} docs/s`,
+  );
+  console.log(
+    `  full conversion (parse, clean, sanitize, model): ${floor.convertDocsPerSecond.toFixed(0)} docs/s`,
+  );
+  console.log(`  ratio: ${(floor.ratio * 100).toFixed(1)}% of the floor (target ≥ 40%)`);
+  console.log("\nRender a 50-entry feed (ms; target ≤ 3)");
+  console.log(
+    `  from entries:            Atom ${render.atom.toFixed(2)}  RSS ${render.rss.toFixed(2)}  JSON ${render.json.toFixed(2)}`,
+  );
+  console.log(
+    `  from pre-rendered entries: Atom ${render.atomFromPieces.toFixed(2)}  RSS ${render.rssFromPieces.toFixed(2)}  JSON ${render.jsonFromPieces.toFixed(2)}`,
+  );
+  console.log(
+    `  feed package, for scale: Atom ${render.feedPackageAtom.toFixed(2)}  RSS ${render.feedPackageRss.toFixed(2)}`,
+  );
+
+  const date = new Date().toISOString().slice(0, 10);
+  const json = { date, machine, node: process.version, sizes: results, floor, render };
+  await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(CHART_FILE, renderChart(results, machine, date));
+  await appendFile(path.join(BENCH_DIR, "history.jsonl"), `${JSON.stringify(json)}\n`);
+  console.log(`\nfigures: ${RESULTS_FILE}\nchart:   ${CHART_FILE}`);
+}
+
+await main();
