@@ -26,11 +26,19 @@ export function wranglerBin(): string {
   return path.join(path.dirname(manifest), "bin", "wrangler.js");
 }
 
+export interface WranglerOptions extends Omit<SpawnOptions, "env"> {
+  /** Variables added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Starts `wrangler <args>` with this Node (wrangler needs Node ≥ 22; the project's own is), quiet.
  * @example spawnWrangler(["deploy", "--dry-run", "--outdir", "dist"], { stdio: "inherit" })
  */
-export function spawnWrangler(args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+export function spawnWrangler(
+  args: readonly string[],
+  options: WranglerOptions = {},
+): ChildProcess {
   return spawn(process.execPath, [wranglerBin(), ...args], {
     ...options,
     env: { ...process.env, ...options.env, ...QUIET_WRANGLER_ENV },
@@ -38,7 +46,10 @@ export function spawnWrangler(args: readonly string[], options: SpawnOptions = {
 }
 
 /** Runs wrangler to its end; resolves with its exit code (signals count as failure). */
-export function runWrangler(args: readonly string[], options: SpawnOptions = {}): Promise<number> {
+export function runWrangler(
+  args: readonly string[],
+  options: WranglerOptions = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawnWrangler(args, { stdio: "inherit", ...options });
     child.once("error", reject);

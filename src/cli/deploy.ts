@@ -1,0 +1,94 @@
+/**
+ * @module cli/deploy — `npm run deploy`: builds seeds/, checks the worker's bundle against Cloudflare's
+ * size limits, publishes the build to the account's FEEDS namespace (the same all-or-nothing publish as
+ * `npm start`, through a remote binding), then deploys the worker.
+ *
+ * usage: tsx src/cli/deploy.ts [--dry-run] [--seeds DIR] [--out DIR] [--config FILE] [--outdir DIR]
+ *   --dry-run   build and bundle only: no account, no network
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { EdgefeedError } from "../errors.js";
+import { buildSite, formatBuildReport } from "./build.js";
+import {
+  BUNDLE_LIMITS,
+  formatBundleSize,
+  measureBundle,
+  writeRemotePublishConfig,
+} from "./deploy-checks.js";
+import { formatPublishReport, publishBuild } from "./publish-build.js";
+import { readSiteConfigFile } from "./site-config.js";
+import { quietWrangler, runWrangler } from "./wrangler.js";
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "dry-run": { type: "boolean", default: false },
+      seeds: { type: "string", default: "seeds" },
+      out: { type: "string", default: "out" },
+      config: { type: "string", default: "wrangler.toml" },
+      outdir: { type: "string", default: ".wrangler/deploy/bundle" },
+    },
+    strict: true,
+  });
+  quietWrangler();
+  const dryRun = values["dry-run"];
+
+  // Fail before building when the account's namespace is not set up.
+  const publishConfig = dryRun
+    ? undefined
+    : await writeRemotePublishConfig(values.config, path.dirname(values.outdir));
+
+  const config = await readSiteConfigFile(values.config);
+  if (!dryRun && /^https?:\/\/(localhost|127\.0\.0\.1)[:/]/.test(config.siteUrl)) {
+    throw new EdgefeedError(
+      `${values.config} [vars] SITE_URL is ${config.siteUrl}; set it to the address the feeds are served from before deploying`,
+    );
+  }
+  const build = await buildSite({ seedsDir: values.seeds, outDir: values.out, config });
+  const { problems, summary } = formatBuildReport(build);
+  for (const line of problems) console.error(line);
+  console.log(`build: ${summary}`);
+
+  const bundled = await runWrangler(
+    ["deploy", "--config", values.config, "--dry-run", "--outdir", values.outdir],
+    { env: { WRANGLER_LOG: "warn" } },
+  );
+  if (bundled !== 0) return bundled;
+  const size = await measureBundle(values.outdir);
+  for (const line of formatBundleSize(size)) console.log(line);
+  const overFree = size.gzipBytes > BUNDLE_LIMITS[0].bytes;
+  if (size.gzipBytes > BUNDLE_LIMITS[1].bytes)
+    throw new EdgefeedError("the bundle is over every plan's size limit");
+  if (dryRun) {
+    console.log("dry run: nothing published or deployed");
+    return 0;
+  }
+  if (overFree)
+    console.warn("the bundle is over the Workers Free limit: it deploys on Workers Paid only");
+
+  const { getPlatformProxy } = await import("wrangler");
+  const proxy = await getPlatformProxy<Env>({
+    configPath: publishConfig as string,
+    remoteBindings: true,
+  });
+  try {
+    console.log(formatPublishReport(await publishBuild(build, proxy.env.FEEDS), "Cloudflare KV"));
+  } finally {
+    await proxy.dispose();
+  }
+  return runWrangler(["deploy", "--config", values.config]);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (
+    error instanceof EdgefeedError ||
+    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+  ) {
+    console.error(`edgefeed deploy: ${(error as Error).message}`);
+    process.exitCode = 2;
+  } else throw error;
+}

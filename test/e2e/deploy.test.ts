@@ -1,0 +1,87 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { formatBundleSize, writeRemotePublishConfig } from "../../src/cli/deploy-checks.js";
+import { ROOT } from "./local-stack.js";
+
+const run = promisify(execFile);
+let work: string;
+
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "edgefeed-deploy-"));
+});
+
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("npm run deploy -- --dry-run", () => {
+  it("builds, bundles the worker and prints its size against Cloudflare's limits", async () => {
+    const bundleDir = path.join(work, "bundle");
+    const { stdout } = await run(
+      "npm",
+      [
+        "run",
+        "deploy",
+        "--silent",
+        "--",
+        "--dry-run",
+        "--out",
+        path.join(work, "out"),
+        "--outdir",
+        bundleDir,
+      ],
+      { cwd: ROOT, timeout: 120_000 },
+    );
+    console.log(stdout.trim());
+    const size = /bundle index\.js: ([\d.]+) KiB, ([\d.]+) KiB gzipped/.exec(stdout);
+    expect(size).not.toBeNull();
+    // The worker only reads KV and answers HTTP: no article cleaning or rendering code in it.
+    expect(Number(size?.[2])).toBeLessThan(100);
+    expect(stdout).toMatch(/Workers Free: [\d.]+% of 3 MiB/);
+    expect(stdout).toContain("dry run: nothing published or deployed");
+    const bundle = await readFile(path.join(bundleDir, "index.js"), "utf8");
+    expect(bundle).toContain("site/current");
+    expect(bundle).not.toMatch(/cheerio|sanitize-html|node:fs/);
+  });
+});
+
+describe("writeRemotePublishConfig", () => {
+  const wranglerToml = (id: string) =>
+    `name = "edgefeed"\nmain = "src/worker/index.ts"\n\n[[kv_namespaces]]\nbinding = "FEEDS"\nid = "${id}"\n`;
+
+  it("refuses the placeholder namespace id, saying how to get a real one", async () => {
+    const config = path.join(work, "wrangler.toml");
+    await writeFile(config, wranglerToml("00000000000000000000000000000000"));
+    await expect(writeRemotePublishConfig(config, work)).rejects.toThrow(
+      /set \[\[kv_namespaces\]\] id for FEEDS.*wrangler kv namespace create FEEDS/,
+    );
+  });
+
+  it("points FEEDS at the account's namespace, keeping the id and an absolute main", async () => {
+    const config = path.join(work, "wrangler.toml");
+    await writeFile(config, wranglerToml("0f1e2d3c4b5a69788796a5b4c3d2e1f0"));
+    const written = JSON.parse(
+      await readFile(await writeRemotePublishConfig(config, work), "utf8"),
+    );
+    expect(written.kv_namespaces).toEqual([
+      { binding: "FEEDS", id: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", remote: true },
+    ]);
+    expect(written.main).toBe(path.join(work, "src/worker/index.ts"));
+  });
+});
+
+describe("formatBundleSize", () => {
+  it("states the share of each plan's compressed limit", () => {
+    expect(
+      formatBundleSize({ file: "index.js", bytes: 300_000, gzipBytes: 3 * 1024 * 1024 }),
+    ).toEqual([
+      "bundle index.js: 293.0 KiB, 3072.0 KiB gzipped",
+      "  Workers Free: 100.00% of 3 MiB (compressed)",
+      "  Workers Paid: 30.00% of 10 MiB (compressed)",
+    ]);
+  });
+});
