@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cleanArticle } from "../src/article/clean.js";
 import { imageTypeOf } from "../src/article/media-types.js";
 import { readRfaCredits } from "../src/article/sites/rfa.js";
-import { canonicalArticleUrl, resolveSrcset } from "../src/article/urls.js";
+import { canonicalArticleUrl, resolveSrcset, resolveUrl } from "../src/article/urls.js";
 import { truncateText } from "../src/text.js";
 
 const URL_ = "https://news.example/world/2021/story.html";
@@ -224,6 +224,12 @@ describe("helpers", () => {
     expect(canonicalArticleUrl("https://example.com/a?utm_medium=rss")).toBe(
       "https://example.com/a",
     );
+  });
+
+  it("reads URLs as browsers do: tabs and newlines dropped, so a split javascript: is still refused", () => {
+    expect(resolveUrl("jav\tascript:alert(1)", "https://x.example/")).toBeUndefined();
+    expect(resolveUrl("java\nscript:alert(1)", "https://x.example/")).toBeUndefined();
+    expect(resolveUrl("/a b.jpg", "https://x.example/")).toBe("https://x.example/a%20b.jpg");
   });
 
   it("resolves srcset candidates, dropping those that do not resolve", () => {

@@ -15,8 +15,9 @@ export function resolveUrl(value: string, base: string): string | undefined {
   if (trimmed === "") return undefined;
   let url: URL;
   try {
-    // Browsers percent-encode spaces in URLs; a scraper's raw spaces mean the same.
-    url = new URL(trimmed.replace(/\s/g, "%20"), base);
+    // As browsers do: tabs and newlines inside a URL are dropped (so "jav\tascript:" is javascript:),
+    // and spaces are percent-encoded.
+    url = new URL(trimmed.replace(/[\t\n\r]/g, "").replace(/ /g, "%20"), base);
   } catch {
     return undefined;
   }
