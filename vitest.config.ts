@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two kinds of tests: the core and the CLI in Node ("unit"), and the worker inside workerd
-// (test/worker/vitest.config.ts, picked up by the glob below).
+// The core and the CLI in Node ("unit"); the worker inside workerd (test/worker) and the real
+// `npm start` stack over HTTP (test/e2e), each with its own vitest.config.ts picked up by the glob below.
+// test/browser needs Chromium and runs on its own: `npm run test:browser`.
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +10,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/e2e/**", "node_modules/**"],
+          exclude: ["test/worker/**", "test/e2e/**", "test/browser/**", "node_modules/**"],
           environment: "node",
           testTimeout: 60_000,
         },
