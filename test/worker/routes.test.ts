@@ -1,6 +1,6 @@
 import { reset } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ENTRIES, publishSite, renderedBody, request } from "./helpers.js";
+import { ENTRIES, makeEntry, NEWER_MS, publishSite, renderedBody, request } from "./helpers.js";
 
 beforeEach(async () => {
   await reset();
@@ -52,6 +52,30 @@ describe("the index page", () => {
     expect(html).toContain('<time datetime="2021-12-16T18:57:46Z">2021-12-16 18:57 UTC</time>');
     expect(html).toContain("Summary of article 2.");
     expect(html).not.toMatch(/<script/i);
+  });
+});
+
+describe("the index page, from hostile or empty archives", () => {
+  it("shows markup in titles, summaries and captions as text, never as elements", async () => {
+    const hostile = {
+      ...makeEntry(7, NEWER_MS, '<img src=x onerror="alert(1)"> & <script>alert(2)</script>'),
+      summary: "</p><script>alert(3)</script>",
+      images: [{ url: 'https://img.example/7.jpg?a=1&b="2"', caption: "<b>bold</b>" }],
+    };
+    await publishSite([hostile]);
+    const html = await (await request("/")).text();
+    expect(html).not.toMatch(/<script|<img src=x|<b>bold/);
+    expect(html).toContain(
+      "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &lt;script&gt;alert(2)&lt;/script&gt;",
+    );
+    expect(html).toContain('src="https://img.example/7.jpg?a=1&amp;b=&quot;2&quot;"');
+  });
+
+  it("says that nothing is published yet when the archive is empty", async () => {
+    await publishSite([]);
+    const html = await (await request("/")).text();
+    expect(html).toContain("No articles have been published yet.");
+    expect(html).not.toContain('class="entry"');
   });
 });
 
