@@ -9,14 +9,14 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
-import { buildSite, formatBuildReport } from "./build.js";
 import {
   BUNDLE_LIMITS,
   formatBundleSize,
   measureBundle,
   writeRemotePublishConfig,
 } from "./deploy-checks.js";
-import { formatPublishReport, publishBuild } from "./publish-build.js";
+import { buildAndReport, publishThroughProxy } from "./publish-build.js";
+import { runCommand } from "./run-command.js";
 import { readSiteConfigFile } from "./site-config.js";
 import { quietWrangler, runWrangler } from "./wrangler.js";
 
@@ -46,10 +46,7 @@ async function main(argv: string[]): Promise<number> {
       `${values.config} [vars] SITE_URL is ${config.siteUrl}; set it to the address the feeds are served from before deploying`,
     );
   }
-  const build = await buildSite({ seedsDir: values.seeds, outDir: values.out, config });
-  const { problems, summary } = formatBuildReport(build);
-  for (const line of problems) console.error(line);
-  console.log(`build: ${summary}`);
+  const build = await buildAndReport(values);
 
   const bundled = await runWrangler(
     ["deploy", "--config", values.config, "--dry-run", "--outdir", values.outdir],
@@ -68,27 +65,12 @@ async function main(argv: string[]): Promise<number> {
   if (overFree)
     console.warn("the bundle is over the Workers Free limit: it deploys on Workers Paid only");
 
-  const { getPlatformProxy } = await import("wrangler");
-  const proxy = await getPlatformProxy<Env>({
-    configPath: publishConfig as string,
-    remoteBindings: true,
-  });
-  try {
-    console.log(formatPublishReport(await publishBuild(build, proxy.env.FEEDS), "Cloudflare KV"));
-  } finally {
-    await proxy.dispose();
-  }
+  await publishThroughProxy(
+    build,
+    { configPath: publishConfig as string, remoteBindings: true },
+    "Cloudflare KV",
+  );
   return runWrangler(["deploy", "--config", values.config]);
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  if (
-    error instanceof EdgefeedError ||
-    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-  ) {
-    console.error(`edgefeed deploy: ${(error as Error).message}`);
-    process.exitCode = 2;
-  } else throw error;
-}
+await runCommand("deploy", main);

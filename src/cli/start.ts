@@ -8,9 +8,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
-import { buildSite, formatBuildReport } from "./build.js";
-import { formatPublishReport, publishBuild } from "./publish-build.js";
-import { readSiteConfigFile } from "./site-config.js";
+import { buildAndReport, publishThroughProxy } from "./publish-build.js";
+import { runCommand } from "./run-command.js";
 import { quietWrangler, spawnWrangler } from "./wrangler.js";
 
 /** Only the loopback interface: the local server is for this machine. */
@@ -33,24 +32,17 @@ async function main(argv: string[]): Promise<number> {
     throw new EdgefeedError(`--port expects a port number, got "${values.port}"`);
   quietWrangler();
 
-  const config = await readSiteConfigFile(values.config);
-  const build = await buildSite({ seedsDir: values.seeds, outDir: values.out, config });
-  const { problems, summary } = formatBuildReport(build);
-  for (const line of problems) console.error(line);
-  console.log(`build: ${summary}`);
-
+  const build = await buildAndReport(values);
   // Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder below it.
-  const { getPlatformProxy } = await import("wrangler");
-  const proxy = await getPlatformProxy<Env>({
-    configPath: values.config,
-    persist: { path: path.join(values["persist-to"], "v3") },
-    remoteBindings: false,
-  });
-  try {
-    console.log(formatPublishReport(await publishBuild(build, proxy.env.FEEDS), "local KV"));
-  } finally {
-    await proxy.dispose();
-  }
+  await publishThroughProxy(
+    build,
+    {
+      configPath: values.config,
+      persist: { path: path.join(values["persist-to"], "v3") },
+      remoteBindings: false,
+    },
+    "local KV",
+  );
 
   console.log(
     `serving http://localhost:${port}/ (feeds: /feed.atom /feed.rss /feed.json); Ctrl+C stops`,
@@ -81,14 +73,4 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  if (
-    error instanceof EdgefeedError ||
-    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-  ) {
-    console.error(`edgefeed start: ${(error as Error).message}`);
-    process.exitCode = 2;
-  } else throw error;
-}
+await runCommand("start", main);
