@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "./local-stack.js";
@@ -39,6 +40,43 @@ describe("npm start", () => {
     expect(response.headers.get("Content-Type")).toBe(type);
     expect(response.headers.get("Content-Encoding")).toBeNull();
     expect(await response.text()).toBe(await readFile(path.join(stack.outDir, file), "utf8"));
+  });
+
+  it("a client that sends no Accept-Encoding (curl, old readers) gets plain bytes", async () => {
+    // node:http sends only the headers it is given; fetch would add its own Accept-Encoding.
+    const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(`${stack.origin}/feed.atom`, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ headers: res.headers, body: text }));
+        });
+        req.on("error", reject);
+        req.end();
+      },
+    );
+    expect(headers["content-encoding"]).toBeUndefined();
+    expect(body).toBe(await readFile(path.join(stack.outDir, "feed.atom"), "utf8"));
+  });
+
+  it("HEAD over HTTP answers GET's length and validators, without a body", async () => {
+    const init = { headers: { "Accept-Encoding": "identity" } };
+    const get = await fetch(`${stack.origin}/feed.json`, init);
+    const head = await fetch(`${stack.origin}/feed.json`, { ...init, method: "HEAD" });
+    expect(head.status).toBe(200);
+    for (const name of [
+      "Content-Length",
+      "Content-Type",
+      "ETag",
+      "Last-Modified",
+      "Cache-Control",
+    ]) {
+      expect(head.headers.get(name)).toBe(get.headers.get(name));
+    }
+    expect(await head.text()).toBe("");
   });
 
   it("the JSON feed carries the seeds' articles", async () => {
