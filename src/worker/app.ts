@@ -171,7 +171,7 @@ export function createApp(): Hono<AppEnv> {
     app.all(path, (c) => {
       throw new HttpError(
         405,
-        `${c.req.method} is not allowed on ${path}; use ${allowed.join(" or ")}.`,
+        `${c.req.method} is not allowed on ${path}; use ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}.`,
         {
           Allow: allowed.join(", "),
         },

@@ -127,15 +127,20 @@ describe("unknown paths and methods", () => {
   );
 
   it.each([
-    ["POST", "/feed.atom", "GET, HEAD, OPTIONS"],
-    ["PUT", "/", "GET, HEAD"],
-    ["DELETE", "/health", "GET, HEAD"],
-    ["PATCH", "/atom.xml", "GET, HEAD"],
-  ])("%s %s is 405 with Allow: %s", async (method, path, allow) => {
+    [
+      "POST",
+      "/feed.atom",
+      "GET, HEAD, OPTIONS",
+      "POST is not allowed on /feed.atom; use GET, HEAD or OPTIONS.",
+    ],
+    ["PUT", "/", "GET, HEAD", "PUT is not allowed on /; use GET or HEAD."],
+    ["DELETE", "/health", "GET, HEAD", "DELETE is not allowed on /health; use GET or HEAD."],
+    ["PATCH", "/atom.xml", "GET, HEAD", "PATCH is not allowed on /atom.xml; use GET or HEAD."],
+  ])("%s %s is 405 with Allow: %s", async (method, path, allow, message) => {
     const response = await request(path, { method, body: method === "DELETE" ? null : "x" });
     expect(response.status).toBe(405);
     expect(response.headers.get("Allow")).toBe(allow);
-    expect(await response.text()).toContain(`${method} is not allowed on ${path}`);
+    expect(await response.text()).toBe(`${message}\n`);
   });
 
   it("answers a CORS preflight on a feed, allowing the conditional headers", async () => {
