@@ -43,10 +43,13 @@ export interface PublishReport {
 }
 
 /**
- * The version name of a build: a hash of what its documents are, so the same build always has the
- * same name.
+ * The version name of a build: a hash of what its documents are and of the facts /health reports, so
+ * the same build always has the same name.
  */
-export async function versionOf(documents: readonly PreparedDocument[]): Promise<string> {
+export async function versionOf(
+  documents: readonly PreparedDocument[],
+  facts: ArchiveFacts,
+): Promise<string> {
   const identity = documents.map((doc) => [
     doc.path,
     doc.contentType,
@@ -54,7 +57,9 @@ export async function versionOf(documents: readonly PreparedDocument[]): Promise
     doc.contentSecurityPolicy ?? "",
     doc.variants.map((v) => v.encoding),
   ]);
-  return (await contentHash(JSON.stringify(identity))).slice(0, 16);
+  return (
+    await contentHash(JSON.stringify([identity, facts.entryCount, facts.newestEntryMs]))
+  ).slice(0, 16);
 }
 
 /** The live manifest, or null when there is none or it is unreadable (the new one replaces it). */
@@ -65,6 +70,14 @@ async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null> {
     if (error instanceof StoreError && error.cause === undefined) return null;
     throw error;
   }
+}
+
+/** The live version and the one it replaced: a reader that read the old pointer can still finish. */
+function versionsToKeep(manifest: Manifest): Set<string> {
+  return new Set([
+    manifest.version,
+    ...(manifest.previousVersion ? [manifest.previousVersion] : []),
+  ]);
 }
 
 /** Deletes every version's keys except those named; returns how many were deleted. */
@@ -93,13 +106,10 @@ export async function publishVersion(
   facts: ArchiveFacts,
   options: PublishOptions,
 ): Promise<PublishReport> {
-  const version = await versionOf(documents);
+  const version = await versionOf(documents, facts);
   const live = await readLiveManifest(kv);
   if (live?.version === version) {
-    const pruned = await pruneVersions(
-      kv,
-      new Set([version, ...(live.previousVersion ? [live.previousVersion] : [])]),
-    );
+    const pruned = await pruneVersions(kv, versionsToKeep(live));
     return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
   }
 
@@ -168,8 +178,7 @@ export async function publishVersion(
     );
   }
 
-  const keep = new Set([version, ...(manifest.previousVersion ? [manifest.previousVersion] : [])]);
-  const pruned = await pruneVersions(kv, keep);
+  const pruned = await pruneVersions(kv, versionsToKeep(manifest));
   return {
     version,
     previousVersion: manifest.previousVersion,

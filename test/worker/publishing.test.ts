@@ -89,6 +89,22 @@ describe("publishVersion", () => {
     );
   });
 
+  it("a build whose feeds are unchanged but whose archive grew updates /health", async () => {
+    await publishSite();
+    const report = await publishVersion(
+      env.FEEDS,
+      await prepareSite(),
+      { entryCount: 5000, newestEntryMs: NEWER_MS },
+      { now: NEXT_DAY_MS },
+    );
+    expect(report.switched).toBe(true);
+    const health = (await (await request("/health")).json()) as { entries: number };
+    expect(health.entries).toBe(5000);
+    expect((await request("/feed.atom")).headers.get("Last-Modified")).toBe(
+      "Thu, 26 Nov 2026 00:00:00 GMT",
+    );
+  });
+
   it("moves Last-Modified only for documents whose content changed", async () => {
     await publishSite();
     const before = await prepareSite();
