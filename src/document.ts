@@ -27,11 +27,18 @@ export interface DocumentLimits {
   readonly maxBytes: number;
   /** Longest accepted title, in characters. */
   readonly maxTitleLength: number;
+  /**
+   * Most elements (start tags) in a body. HTML parsers keep their open elements in a list that costs
+   * time proportional to its length on every new element, so a body of a million nested elements
+   * would take minutes; this bounds the nesting, and so the time, of every document.
+   */
+  readonly maxElements: number;
 }
 
 export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
   maxBytes: 8 * 1024 * 1024,
   maxTitleLength: 1000,
+  maxElements: 20_000,
 };
 
 /** Plausible publication times: from 1990-01-01 (the web's news archives begin later) to 2100-01-01. */
@@ -186,5 +193,27 @@ export function parseDocument(
       4,
       "the article body is empty; expected the article's HTML after the separator",
     );
+  checkElementCount(file, body, limits.maxElements);
   return { file, publishedMs, title, url, body };
+}
+
+/** Rejects a body with more start tags than the limit, naming the line where the limit is passed. */
+function checkElementCount(file: string, body: string, maxElements: number): void {
+  const startTag = /<[A-Za-z]/g;
+  let count = 0;
+  while (startTag.exec(body) !== null) {
+    if (++count <= maxElements) continue;
+    let line = 4;
+    for (
+      let i = body.indexOf("\n");
+      i >= 0 && i < startTag.lastIndex;
+      i = body.indexOf("\n", i + 1)
+    )
+      line++;
+    throw new DocumentError(
+      file,
+      line,
+      `the body has more than ${maxElements} elements; split the document, or raise the limit (DocumentLimits.maxElements)`,
+    );
+  }
 }

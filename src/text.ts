@@ -82,17 +82,31 @@ export const escapeHtml = escapeXml;
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
+ * The first `count` grapheme clusters of a text (fewer when it has fewer). Segments a growing window
+ * of the text rather than all of it: a 7 MB paragraph need not be segmented to keep 200 clusters.
+ */
+function firstClusters(text: string, count: number): string[] {
+  for (let size = count * 8; ; size *= 4) {
+    const window = size < text.length ? text.slice(0, size) : text;
+    const clusters: string[] = [];
+    for (const { segment } of graphemes.segment(window)) {
+      clusters.push(segment);
+      if (clusters.length > count) break;
+    }
+    // Past the window's end a cluster may be cut: only a window holding more than enough is trusted.
+    if (window === text) return clusters.slice(0, count);
+    if (clusters.length > count) return clusters.slice(0, count);
+  }
+}
+
+/**
  * Cuts text to at most `limit` grapheme clusters (never half a CJK character, emoji or combining
  * sequence), preferring a word boundary in space-separated scripts, and marks the cut with "…".
  * @example truncateText("Hello wonderful world", 12) // "Hello…"
  */
 export function truncateText(text: string, limit: number): string {
   if (text.length <= limit) return text;
-  const clusters: string[] = [];
-  for (const { segment } of graphemes.segment(text)) {
-    clusters.push(segment);
-    if (clusters.length > limit) break;
-  }
+  const clusters = firstClusters(text, limit + 1);
   if (clusters.length <= limit) return text;
   let cut = clusters.slice(0, limit).join("");
   // In text with spaces, end on a whole word when one ends in the last third of the limit.

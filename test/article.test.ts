@@ -158,6 +158,13 @@ describe("summary", () => {
     expect(truncateText("short", 200)).toBe("short");
   });
 
+  it("keeps whole clusters even when each stacks dozens of combining marks", () => {
+    const zalgo = `e${"\u0301".repeat(40)}`.repeat(300);
+    const cut = truncateText(zalgo, 10);
+    expect(cut).toBe(`${zalgo.slice(0, 41 * 10)}…`);
+    expect(truncateText("x".repeat(7_000_000), 5)).toBe("xxxxx…");
+  });
+
   it("ends on a whole word in space-separated text", () => {
     expect(truncateText("The quick brown fox jumps over the lazy dog", 22)).toBe(
       "The quick brown fox…",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDocument } from "../src/document.js";
+import { DEFAULT_DOCUMENT_LIMITS, parseDocument } from "../src/document.js";
 import { DocumentError } from "../src/errors.js";
 
 const FILE = "seeds/a.txt";
@@ -229,12 +229,24 @@ describe("parseDocument", () => {
       );
     });
 
+    it("rejects a body with more elements than the limit, at the line where it is passed", () => {
+      const body = `<p>fine</p>\n${"<span>".repeat(30)}\n${"<div>".repeat(30)}\n`;
+      try {
+        parseDocument(bytes(doc({ body })), FILE, { ...DEFAULT_DOCUMENT_LIMITS, maxElements: 40 });
+        throw new Error("parsed");
+      } catch (e) {
+        expect(e).toBeInstanceOf(DocumentError);
+        expect((e as DocumentError).line).toBe(6);
+        expect((e as DocumentError).reason).toMatch(/more than 40 elements; split the document/);
+      }
+    });
+
     it("rejects a document over the size limit", () => {
       const error = (() => {
         try {
           parseDocument(bytes(doc({ body: "<p>x</p>".repeat(100) })), FILE, {
+            ...DEFAULT_DOCUMENT_LIMITS,
             maxBytes: 100,
-            maxTitleLength: 1000,
           });
         } catch (e) {
           return e as DocumentError;

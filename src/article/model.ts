@@ -46,7 +46,8 @@ export interface Article extends ArticleFacts {
 }
 
 /**
- * What is particular to one source site. Profiles see the body after URLs are resolved and before
+ * What is particular to one source site. Query with `$.root().find(selector)`, never `$(selector)`:
+ * cheerio's root form first sorts out the top-level nodes, quadratic in their number. Profiles see the body after URLs are resolved and before
  * the generic cleaning; they may remove clutter and read facts.
  */
 export interface SiteProfile {

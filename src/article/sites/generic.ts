@@ -4,6 +4,7 @@
 import type { CheerioAPI } from "cheerio/slim";
 import { collapseWhitespace, isLanguageTag } from "../../text.js";
 import type { ArticleFacts, Category, Person } from "../model.js";
+import { queryAll } from "../query.js";
 
 const BYLINE = "[rel=author], [itemprop=author], .byline, .author";
 const MAX_NAME_LENGTH = 80;
@@ -27,7 +28,7 @@ export function readGenericFacts($: CheerioAPI, _url: URL): Partial<ArticleFacts
   const bylines: string[] = [];
   const tags: string[] = [];
   let lang: string | undefined;
-  for (const el of $(`${BYLINE}, a[rel~=tag], [lang]`).toArray()) {
+  for (const el of queryAll($, `${BYLINE}, a[rel~=tag], [lang]`)) {
     const node = $(el);
     if (lang === undefined && el.attribs.lang !== undefined) lang = el.attribs.lang.trim();
     if (node.is(BYLINE))

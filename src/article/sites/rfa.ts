@@ -4,6 +4,7 @@
 import type { CheerioAPI } from "cheerio/slim";
 import { collapseWhitespace } from "../../text.js";
 import type { Category, Person, SiteProfile } from "../model.js";
+import { queryAll } from "../query.js";
 
 /** RFA's language services, by the first path segment. */
 const SERVICE_LANGUAGES: Readonly<Record<string, string>> = {
@@ -158,7 +159,9 @@ export const rfaProfile: SiteProfile = {
 
   removeClutter($: CheerioAPI) {
     // The lightbox block under each figure: a zoom link wrapping icon-zoom.png.
-    $("#zoomattribute, [id^=zoomattribute], a[data-fancybox], img[src*='icon-zoom']").remove();
+    $(
+      queryAll($, "#zoomattribute, [id^=zoomattribute], a[data-fancybox], img[src*='icon-zoom']"),
+    ).remove();
   },
 
   readFacts($: CheerioAPI, url: URL) {
@@ -172,9 +175,8 @@ export const rfaProfile: SiteProfile = {
       scheme,
     }));
     // The credits line is the last paragraph that names a reporter or an editor; it closes the article.
-    const credits = $("p")
+    const credits = queryAll($, "p")
       .slice(-CREDITS_SEARCH_DEPTH)
-      .toArray()
       .map((p) => collapseWhitespace($(p).text()))
       .filter((text) => CREDITS_HINT.test(text) && text.length < 300)
       .pop();
