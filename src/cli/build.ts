@@ -31,6 +31,8 @@ export interface BuildOptions {
   readonly cacheDir?: string | undefined;
   /** Worker threads converting documents. Default: one per core when over 1,000 documents change, else 1. */
   readonly threads?: number | undefined;
+  /** With threads: how long one document may take before it is stopped and rejected. */
+  readonly timeBudgetMs?: number | undefined;
   /** Called after each document, with the count done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -68,13 +70,6 @@ async function writeFileAtomic(file: string, body: string): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, body);
   await rename(temporary, file);
-}
-
-/** A buffer that owns its memory, so it can be moved to a worker thread. */
-function ownedBytes(buffer: Buffer): Uint8Array {
-  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
-    ? buffer
-    : new Uint8Array(buffer);
 }
 
 async function statAll(
@@ -117,7 +112,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   });
 
   const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
-  const pool = threads > 1 ? new ConvertPool(threads) : undefined;
+  const pool = threads > 1 ? new ConvertPool(threads, options.timeBudgetMs) : undefined;
   let done = files.length - changed.length;
   const finish = (i: number, hash: string, result: ConvertResult) => {
     const relative = files[i] as string;
@@ -144,7 +139,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
         finish(i, hash, convertToResult(bytes, file));
         continue;
       }
-      const job = pool.convert({ seq: i, file, bytes: ownedBytes(bytes) }).then((result) => {
+      const job = pool.convert({ seq: i, file, bytes }).then((result) => {
         finish(i, hash, result);
         inFlight.delete(job);
       });

@@ -45,54 +45,113 @@ export function defaultThreads(): number {
   return availableParallelism();
 }
 
-/** Worker threads converting documents; results come back in any order, tagged with their job's seq. */
-export class ConvertPool {
-  private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, (result: ConvertResult) => void>();
-  private readonly load: number[] = [];
+/** How long one document may take before its thread is stopped and the document rejected. */
+export const DEFAULT_TIME_BUDGET_MS = 20_000;
 
-  constructor(size: number) {
+interface Pending {
+  readonly job: ConvertJob;
+  readonly resolve: (result: ConvertResult) => void;
+}
+
+/** One worker thread and the jobs it holds, oldest (the one it is converting) first. */
+interface Slot {
+  worker: Worker;
+  /** Whether the thread has loaded its code; its start-up does not count against the budget. */
+  ready: boolean;
+  readonly jobs: Map<number, Pending>;
+  watchdog: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Worker threads converting documents; results come back in any order, tagged with their job's seq.
+ * A thread that answers nothing for the time budget is stopped: the document it was converting is
+ * rejected as too slow, the others it held go to a fresh thread, and the build goes on.
+ */
+export class ConvertPool {
+  private readonly slots: Slot[] = [];
+  private closed = false;
+
+  constructor(
+    size: number,
+    private readonly timeBudgetMs = DEFAULT_TIME_BUDGET_MS,
+  ) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL("./convert-worker.ts", import.meta.url));
-      worker.on("message", (reply: ConvertReply) => {
-        this.load[i] = (this.load[i] ?? 1) - 1;
-        this.pending.get(reply.seq)?.(reply.result);
-        this.pending.delete(reply.seq);
-      });
-      worker.on("error", (error) => {
-        for (const resolve of this.pending.values()) {
-          resolve({
-            ok: false,
-            line: 1,
-            reason: `could not be converted (worker failed: ${error.message})`,
-          });
-        }
-        this.pending.clear();
-      });
-      this.workers.push(worker);
-      this.load.push(0);
+      const slot: Slot = {
+        worker: this.spawn(() => slot),
+        ready: false,
+        jobs: new Map(),
+        watchdog: undefined,
+      };
+      this.slots.push(slot);
     }
   }
 
-  /** Documents waiting or being converted. */
-  get inFlight(): number {
-    return this.pending.size;
+  private spawn(slotOf: () => Slot): Worker {
+    const worker = new Worker(new URL("./convert-worker.ts", import.meta.url));
+    worker.on("message", (reply: ConvertReply | "ready") => {
+      const slot = slotOf();
+      if (reply === "ready") {
+        slot.ready = true;
+        this.arm(slot);
+        return;
+      }
+      const pending = slot.jobs.get(reply.seq);
+      slot.jobs.delete(reply.seq);
+      this.arm(slot);
+      pending?.resolve(reply.result);
+    });
+    worker.on("error", (error) => {
+      const slot = slotOf();
+      if (slot.worker !== worker) return;
+      this.fail(
+        slot,
+        `could not be converted (the converting thread failed: ${error.message}); please report this with the file attached`,
+      );
+    });
+    return worker;
   }
 
-  /** Converts in the least busy worker; the bytes are moved there, not copied. */
+  /** (Re)starts the slot's watchdog while it holds jobs. */
+  private arm(slot: Slot): void {
+    if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    if (slot.jobs.size === 0 || !slot.ready || this.closed) return;
+    slot.watchdog = setTimeout(() => {
+      this.fail(
+        slot,
+        `took longer than ${this.timeBudgetMs} ms to convert and was stopped; simplify or split the document`,
+      );
+    }, this.timeBudgetMs);
+  }
+
+  /** Rejects the job the slot was converting, replaces its thread, and hands it the other jobs again. */
+  private fail(slot: Slot, reason: string): void {
+    const [stuck, ...rest] = slot.jobs.values();
+    slot.jobs.clear();
+    void slot.worker.terminate();
+    slot.worker = this.spawn(() => slot);
+    slot.ready = false;
+    stuck?.resolve({ ok: false, line: 1, reason });
+    for (const pending of rest) this.send(slot, pending);
+  }
+
+  private send(slot: Slot, pending: Pending): void {
+    slot.jobs.set(pending.job.seq, pending);
+    // Copied, not moved: a job may have to be sent again to a fresh thread.
+    slot.worker.postMessage(pending.job);
+    if (slot.jobs.size === 1) this.arm(slot);
+  }
+
+  /** Converts in the least busy thread. */
   convert(job: ConvertJob): Promise<ConvertResult> {
-    let target = 0;
-    for (let i = 1; i < this.load.length; i++)
-      if ((this.load[i] ?? 0) < (this.load[target] ?? 0)) target = i;
-    this.load[target] = (this.load[target] ?? 0) + 1;
-    return new Promise((resolve) => {
-      this.pending.set(job.seq, resolve);
-      const buffer = job.bytes.buffer as ArrayBuffer;
-      (this.workers[target] as Worker).postMessage(job, [buffer]);
-    });
+    let target = this.slots[0] as Slot;
+    for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
+    return new Promise((resolve) => this.send(target, { job, resolve }));
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    this.closed = true;
+    for (const slot of this.slots) if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 }

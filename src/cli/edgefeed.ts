@@ -14,6 +14,8 @@ const USAGE = `usage: edgefeed build [--seeds DIR] [--out DIR] [--config FILE] [
   --config FILE   wrangler.toml whose [vars] hold the site's settings (default: wrangler.toml)
   --threads N     worker threads converting documents (default: one per core when over
                   1,000 documents change, else 1); the output is the same for any N
+  --time-budget MS  with threads, how long one document may take before it is stopped and
+                  rejected (default: 20000)
   --cache DIR     incremental build cache (default: node_modules/.cache/edgefeed)
   --no-cache      convert every document, and remember nothing
   --quiet         print only problems
@@ -32,6 +34,7 @@ async function build(args: string[]): Promise<number> {
       out: { type: "string", default: "out" },
       config: { type: "string", default: "wrangler.toml" },
       threads: { type: "string" },
+      "time-budget": { type: "string" },
       cache: { type: "string" },
       "no-cache": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
@@ -50,12 +53,19 @@ async function build(args: string[]): Promise<number> {
       `--threads expects a whole number from 1 to 64, got "${values.threads}"`,
     );
   }
+  const budget = values["time-budget"] === undefined ? undefined : Number(values["time-budget"]);
+  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 1)) {
+    throw new EdgefeedError(
+      `--time-budget expects milliseconds, a whole number from 1, got "${values["time-budget"]}"`,
+    );
+  }
   let progress: ReturnType<typeof startProgress> | undefined;
   const report = await buildSite({
     seedsDir: values.seeds,
     outDir: values.out,
     config,
     threads,
+    timeBudgetMs: budget,
     cacheDir: values["no-cache"] ? undefined : (values.cache ?? DEFAULT_CACHE_DIR),
     onProgress: (done, total) => {
       progress ??= startProgress(process.stderr, total, "converting");
