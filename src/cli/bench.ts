@@ -212,6 +212,7 @@ function renderChart(sizes: readonly SizeResult[], machine: string, date: string
     .join("");
   const limit = `<line x1="${pad.left}" x2="${width - pad.right}" y1="${yMb(512).toFixed(1)}" y2="${yMb(512).toFixed(1)}" stroke="#d1242f" stroke-dasharray="4 4"/>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
+<title>edgefeed build time and peak memory against archive size, ${machine}, ${date}</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${pad.left}" y="20" font-size="14" font-weight="bold">edgefeed full build: time and peak memory against documents</text>
 <line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#888"/>
