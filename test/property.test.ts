@@ -157,6 +157,9 @@ describe("random documents (fast-check)", () => {
         seed: Number(process.env.FUZZ_SEED ?? 20261126),
       },
     );
+    console.log(
+      `fuzz: ${published + rejected} documents tried, ${published} published (sanitized), ${rejected} rejected with a file:line message`,
+    );
     // Validated together after the run: one WebAssembly start-up instead of one per case.
     expect(await atomSchemaErrors(atomDocs)).toEqual([]);
     // Both outcomes must actually occur, or the property proves little.
