@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, ROOT, startLocalStack } from "../e2e/local-stack.js";
+import { type LocalStack, ROOT, startLocalStack } from "../../src/cli/local-stack.js";
 import { gradientPng } from "./png.js";
 
 /** Where the screenshots go (git-ignored), for people to look at. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formatBundleSize, writeRemotePublishConfig } from "../../src/cli/deploy-checks.js";
-import { ROOT } from "./local-stack.js";
+import { ROOT } from "../../src/cli/local-stack.js";
 
 const run = promisify(execFile);
 let work: string;

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "./local-stack.js";
+import { type LocalStack, startLocalStack } from "../../src/cli/local-stack.js";
 
 let stack: LocalStack;
 

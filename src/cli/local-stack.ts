@@ -1,5 +1,6 @@
 /**
- * Starts `npm start` as a user does, on a free port with its own state and output folders, and stops
+ * @module cli/local-stack — starts `npm start` as a user does (for end-to-end tests, load tests and the
+ * benchmark), on a free port with its own state and output folders, and stops
  * it (its whole process group: npm, tsx, wrangler, workerd) when the test is done.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -83,7 +84,10 @@ async function waitForClosed(port: number, deadline: number): Promise<void> {
 }
 
 /** Runs `npm start -- --port P --out TMP --persist-to TMP` and waits until it serves. */
-export async function startLocalStack(timeoutMs = 90_000): Promise<LocalStack> {
+export async function startLocalStack(
+  timeoutMs = 90_000,
+  options: { seeds?: string } = {},
+): Promise<LocalStack> {
   const work = await mkdtemp(path.join(tmpdir(), "edgefeed-e2e-"));
   const outDir = path.join(work, "out");
   const port = await freePort();
@@ -101,6 +105,7 @@ export async function startLocalStack(timeoutMs = 90_000): Promise<LocalStack> {
       outDir,
       "--persist-to",
       path.join(work, "state"),
+      ...(options.seeds ? ["--seeds", options.seeds] : []),
     ],
     {
       cwd: ROOT,
