@@ -9,6 +9,7 @@ import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import autocannon from "autocannon";
 import { Feed } from "feed";
 import { parseDocument as parseHtml } from "htmlparser2";
 import { readSiteConfig } from "../config.js";
@@ -20,6 +21,7 @@ import { renderJson, renderJsonItem } from "../render/json.js";
 import { renderRss, renderRssItem } from "../render/rss.js";
 import { buildSite, DEFAULT_CACHE_DIR } from "./build.js";
 import { generateDocument, writeCorpus } from "./corpus.js";
+import { startLocalStack } from "./local-stack.js";
 import { listSeedFiles } from "./seeds.js";
 
 const BENCH_DIR = path.join(DEFAULT_CACHE_DIR, "bench");
@@ -178,6 +180,72 @@ function measureRender(entries: readonly Entry[]) {
   };
 }
 
+interface LoadFigures {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly unexpectedStatus: number;
+}
+
+/** Loads one URL on loopback for a bounded time; counts any status but the expected one. */
+async function load(
+  url: string,
+  seconds: number,
+  headers: Record<string, string>,
+  status: number,
+): Promise<LoadFigures> {
+  let unexpectedStatus = 0;
+  const result = await autocannon({
+    url,
+    connections: 10,
+    duration: seconds,
+    headers,
+    setupClient: (client) => {
+      client.on("response", (statusCode: number) => {
+        if (statusCode !== status) unexpectedStatus++;
+      });
+    },
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    unexpectedStatus,
+  };
+}
+
+/** Serves the first corpus with `npm start` (wrangler dev on 127.0.0.1) and loads three routes. */
+async function measureServing(seeds: string, seconds: number) {
+  const stack = await startLocalStack(180_000, { seeds });
+  try {
+    const feed = await fetch(`${stack.origin}/feed.atom`, {
+      headers: { "accept-encoding": "gzip" },
+    });
+    const etag = feed.headers.get("etag") ?? "";
+    const gzipBytes = (await feed.arrayBuffer()).byteLength;
+    const health = await load(`${stack.origin}/health`, seconds, {}, 200);
+    const atom = await load(
+      `${stack.origin}/feed.atom`,
+      seconds,
+      { "accept-encoding": "gzip" },
+      200,
+    );
+    const notModified = await load(
+      `${stack.origin}/feed.atom`,
+      seconds,
+      { "if-none-match": etag },
+      304,
+    );
+    return { health, atom, notModified, gzipBytes, startupMs: stack.startupMs };
+  } finally {
+    await stack.stop();
+  }
+}
+
 /** A small SVG line chart of build time and peak memory against N. */
 function renderChart(sizes: readonly SizeResult[], machine: string, date: string): string {
   const width = 640;
@@ -239,6 +307,8 @@ async function main(): Promise<void> {
       threads: { type: "string" },
       large: { type: "boolean", default: false },
       sizes: { type: "string" },
+      "serve-seconds": { type: "string", default: "5" },
+      "no-serve": { type: "boolean", default: false },
     },
     allowPositionals: true,
   });
@@ -291,6 +361,15 @@ async function main(): Promise<void> {
   const floor = measureFloor(sample);
   const entries = sample.slice(0, 50).map((d, i) => convertDocument(d, `render-${i}`));
   const render = measureRender(entries);
+  const serveSeconds = Number(values["serve-seconds"]);
+  process.stderr.write(
+    values["no-serve"]
+      ? ""
+      : `serving ${sizes[0]} documents with npm start, ${serveSeconds} s of load per route…\n`,
+  );
+  const serving = values["no-serve"]
+    ? undefined
+    : await measureServing(path.join(BENCH_DIR, `corpus-${sizes[0]}`, "seeds"), serveSeconds);
 
   console.log(
     "\nBuild (full build in a fresh process, no cache; incremental = one new document, cache warm)",
@@ -322,8 +401,29 @@ async function main(): Promise<void> {
     `  feed package, for scale: Atom ${render.feedPackageAtom.toFixed(2)}  RSS ${render.feedPackageRss.toFixed(2)}`,
   );
 
+  if (serving) {
+    console.log(
+      `\nServing with wrangler dev on 127.0.0.1 (10 connections, ${serveSeconds} s per route; feed.atom ${(serving.gzipBytes / 1024).toFixed(0)} KiB gzipped)`,
+    );
+    console.log(
+      `${"route".padEnd(28)} ${pad("req/s", 8)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("requests", 9)} ${pad("errors", 7)} ${pad("wrong status", 13)}`,
+    );
+    for (const [name, f] of [
+      ["/health (floor)", serving.health],
+      ["/feed.atom 200 gzip", serving.atom],
+      ["/feed.atom 304", serving.notModified],
+    ] as const) {
+      console.log(
+        `${name.padEnd(28)} ${pad(f.requestsPerSecond.toFixed(0), 8)} ${pad(f.p50Ms.toFixed(1), 7)} ${pad(f.p99Ms.toFixed(1), 7)} ${pad(String(f.requests), 9)} ${pad(String(f.errors), 7)} ${pad(String(f.unexpectedStatus), 13)}`,
+      );
+    }
+    console.log(
+      `  /feed.atom p50 is ${(serving.atom.p50Ms / serving.health.p50Ms).toFixed(2)}× /health's (target ≤ 1.2×); 304: ${(serving.notModified.p50Ms / serving.health.p50Ms).toFixed(2)}×`,
+    );
+  }
+
   const date = new Date().toISOString().slice(0, 10);
-  const json = { date, machine, node: process.version, sizes: results, floor, render };
+  const json = { date, machine, node: process.version, sizes: results, floor, render, serving };
   await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(CHART_FILE, renderChart(results, machine, date));
   await appendFile(path.join(BENCH_DIR, "history.jsonl"), `${JSON.stringify(json)}\n`);
