@@ -6,8 +6,8 @@
 import { FEED_PATHS, type FeedFormat, type SiteConfig } from "./config.js";
 import type { Entry } from "./entry.js";
 import { renderAtom, renderAtomEntry } from "./render/atom.js";
-import { describeFeed, MEDIA_TYPES } from "./render/feed-info.js";
-import { INDEX_STYLE, renderIndexHtml } from "./render/html.js";
+import { describeFeed, type FeedInfo, MEDIA_TYPES } from "./render/feed-info.js";
+import { INDEX_STYLE, type IndexLinks, renderIndexHtml } from "./render/html.js";
 import { renderJson, renderJsonItem } from "./render/json.js";
 import { renderRss, renderRssItem } from "./render/rss.js";
 
@@ -32,26 +32,71 @@ export interface SiteDocument {
 export function renderSite(entries: readonly Entry[], config: SiteConfig): SiteDocument[] {
   const newest = entries.slice(0, config.entriesPerFeed);
   const info = describeFeed(config, newest);
+  const pieces = newest.map((entry) => renderEntryPieces(entry, config));
+  return [...renderFeedDocuments(pieces, info, FEED_PATHS), renderIndexDocument(newest, info)];
+}
+
+/** The rendered forms of one entry, from which every feed document is assembled. */
+export interface EntryPieces {
+  readonly atom: string;
+  readonly rss: string;
+  readonly json: string;
+}
+
+/**
+ * Renders an entry once for every format: feeds, archives and category feeds are assembled from these.
+ * @example renderEntryPieces(entry, config).atom.startsWith("<entry") // true
+ */
+export function renderEntryPieces(entry: Entry, config: SiteConfig): EntryPieces {
+  return {
+    atom: renderAtomEntry(entry),
+    rss: renderRssItem(entry, config.author),
+    json: renderJsonItem(entry),
+  };
+}
+
+/**
+ * One feed document in each format, assembled from entries' pieces (already chosen and ordered).
+ * @example renderFeedDocuments(pieces, info, feedPaths("category/world")).map((d) => d.path) // ["category/world.atom", …]
+ */
+export function renderFeedDocuments(
+  pieces: readonly EntryPieces[],
+  info: FeedInfo,
+  paths: Readonly<Record<FeedFormat, string>>,
+): SiteDocument[] {
   const bodies: Record<FeedFormat, string> = {
-    atom: renderAtom(newest.map(renderAtomEntry), info),
-    rss: renderRss(
-      newest.map((entry) => renderRssItem(entry, config.author)),
+    atom: renderAtom(
+      pieces.map((p) => p.atom),
       info,
     ),
-    json: renderJson(newest.map(renderJsonItem), info),
+    rss: renderRss(
+      pieces.map((p) => p.rss),
+      info,
+    ),
+    json: renderJson(
+      pieces.map((p) => p.json),
+      info,
+    ),
   };
-  const feeds = (Object.keys(FEED_PATHS) as FeedFormat[]).map((format) => ({
-    path: FEED_PATHS[format],
+  return (Object.keys(FEED_PATHS) as FeedFormat[]).map((format) => ({
+    path: paths[format],
     contentType: `${MEDIA_TYPES[format]}; charset=utf-8`,
     body: bodies[format],
   }));
-  const index: SiteDocument = {
+}
+
+/** The index page as a site document. */
+export function renderIndexDocument(
+  newest: readonly Entry[],
+  info: FeedInfo,
+  extra: IndexLinks = {},
+): SiteDocument {
+  return {
     path: INDEX_PATH,
     contentType: `${MEDIA_TYPES.html}; charset=utf-8`,
-    body: renderIndexHtml(newest, info),
+    body: renderIndexHtml(newest, info, extra),
     inlineStyles: [INDEX_STYLE],
   };
-  return [...feeds, index];
 }
 
 /** The content codings a document is stored in; "identity" (no coding) always. */

@@ -3,10 +3,14 @@
  */
 import type { Entry, Person } from "../entry.js";
 import { rfc3339 } from "./dates.js";
-import { type FeedInfo, MEDIA_TYPES, otherFormats } from "./feed-info.js";
+import { type FeedInfo, historyLinks, MEDIA_TYPES, otherFormats } from "./feed-info.js";
 import { cdataElement, emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
 
 const ATOM_NS = "http://www.w3.org/2005/Atom";
+/** RFC 5005 feed history: `<fh:archive/>` marks an archive document. */
+export const FEED_HISTORY_NS = "http://purl.org/syndication/history/1.0";
+/** RFC 6721 tombstones: `<at:deleted-entry>` announces a removed entry. */
+export const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
 
 function person(tag: "author" | "contributor", p: Person): string {
   return parentElement(tag, [textElement("name", p.name)]);
@@ -49,8 +53,8 @@ export function renderAtomEntry(entry: Entry): string {
 export function renderAtom(entryXml: readonly string[], info: FeedInfo): string {
   const { config, links } = info;
   const head = [
-    textElement("id", config.siteUrl),
-    textElement("title", config.title, { type: "text" }),
+    textElement("id", info.id),
+    textElement("title", info.title, { type: "text" }),
     textElement("subtitle", config.description, { type: "text" }),
     textElement("updated", rfc3339(info.updatedMs)),
     emptyElement("link", { rel: "self", type: MEDIA_TYPES.atom, href: links.atom }),
@@ -58,11 +62,18 @@ export function renderAtom(entryXml: readonly string[], info: FeedInfo): string 
     ...otherFormats("atom").map((format) =>
       emptyElement("link", { rel: "alternate", type: MEDIA_TYPES[format], href: links[format] }),
     ),
+    ...historyLinks(info, "atom").map(([rel, href]) => emptyElement("link", { rel, href })),
     person("author", { name: config.author }),
     textElement("generator", "edgefeed"),
+    ...(info.history?.archive ? [emptyElement("fh:archive", {})] : []),
   ];
-  const feed = parentElement("feed", [...head, ...entryXml], {
+  const tombstones = (info.deleted ?? []).map((gone) =>
+    emptyElement("at:deleted-entry", { ref: gone.id, when: rfc3339(gone.deletedMs) }),
+  );
+  const feed = parentElement("feed", [...head, ...entryXml, ...tombstones], {
     xmlns: ATOM_NS,
+    ...(info.history ? { "xmlns:fh": FEED_HISTORY_NS } : {}),
+    ...(tombstones.length > 0 ? { "xmlns:at": TOMBSTONES_NS } : {}),
     "xml:lang": config.language,
   });
   return `${XML_DECLARATION}\n${feed}\n`;

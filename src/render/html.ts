@@ -44,6 +44,9 @@ h1 { font-size: 1.75rem; line-height: 1.25; margin: 0.5rem 0; }
 .entry figcaption { color: var(--muted); font-size: 0.85rem; margin-top: 0.25rem; }
 .entry p { margin: 0; }
 .empty { color: var(--muted); }
+.categories { color: var(--muted); font-size: 0.9rem; margin: 0 0 1rem; }
+.categories ul { display: inline; list-style: none; margin: 0; padding: 0; }
+.categories li { display: inline; margin-right: 0.75rem; }
 footer { color: var(--muted); font-size: 0.85rem; }
 `.trim();
 
@@ -77,12 +80,38 @@ function renderEntry(entry: Entry): string {
     .join("\n");
 }
 
+/** A category's feed, as the index page links it. */
+export interface CategoryLink {
+  readonly label: string;
+  readonly links: Readonly<Record<FeedFormat, string>>;
+}
+
+/** What the page links beyond the main feeds, when the site publishes them. */
+export interface IndexLinks {
+  /** Category feeds, in the order shown. */
+  readonly categories?: readonly CategoryLink[];
+  /** Absolute URL of the OPML list of every feed. */
+  readonly opml?: string;
+}
+
+function renderCategoryNav(categories: readonly CategoryLink[]): string {
+  const items = categories.map(
+    (c) =>
+      `<li><a href="${escapeHtml(c.links.atom)}" type="${MEDIA_TYPES.atom}">${escapeHtml(c.label)}</a></li>`,
+  );
+  return `<nav class="categories" aria-label="Categories">Categories: <ul>\n${items.join("\n")}\n</ul></nav>`;
+}
+
 /**
  * The index page: title, description, subscribe links, autodiscovery links for every format, and the
  * entries (already chosen and ordered) with lead image, date and summary.
  * @example renderIndexHtml(newest, describeFeed(config, newest)).startsWith("<!doctype html>") // true
  */
-export function renderIndexHtml(entries: readonly Entry[], info: FeedInfo): string {
+export function renderIndexHtml(
+  entries: readonly Entry[],
+  info: FeedInfo,
+  extra: IndexLinks = {},
+): string {
   const { config, links } = info;
   const formats = Object.keys(FEED_PATHS) as FeedFormat[];
   const title = escapeHtml(config.title);
@@ -94,6 +123,11 @@ export function renderIndexHtml(entries: readonly Entry[], info: FeedInfo): stri
     (format) =>
       `<li><a href="${escapeHtml(links[format])}" type="${MEDIA_TYPES[format]}">${FORMAT_NAMES[format]}</a></li>`,
   );
+  if (extra.opml)
+    subscribe.push(
+      `<li><a href="${escapeHtml(extra.opml)}" type="${MEDIA_TYPES.opml}">All feeds (OPML)</a></li>`,
+    );
+  const categories = extra.categories ?? [];
   const list =
     entries.length > 0
       ? `<ol class="entries">\n${entries.map(renderEntry).join("\n")}\n</ol>`
@@ -121,6 +155,7 @@ export function renderIndexHtml(entries: readonly Entry[], info: FeedInfo): stri
     `<h1>${title}</h1>`,
     `<p class="description">${escapeHtml(config.description)}</p>`,
     `<nav aria-label="Subscribe"><ul class="subscribe">\n${subscribe.join("\n")}\n</ul></nav>`,
+    categories.length > 0 ? renderCategoryNav(categories) : "",
     "</header>",
     "<main>",
     list,

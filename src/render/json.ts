@@ -46,11 +46,16 @@ export function renderJsonItem(entry: Entry): string {
  */
 export function renderJson(itemJson: readonly string[], info: FeedInfo): string {
   const { config, links } = info;
+  // JSON Feed has no archives: `next_url` pages to the next older document, which is how a reader
+  // walks the history back to the first article.
+  const older = info.history?.prevArchive?.json;
   const head = {
     version: "https://jsonfeed.org/version/1.1",
-    title: config.title,
+    title: info.title,
     home_page_url: info.home,
     feed_url: links.json,
+    ...(older ? { next_url: older } : {}),
+    ...(info.hub ? { hubs: [{ type: "WebSub", url: info.hub }] } : {}),
     description: config.description,
     language: config.language,
     authors: [{ name: config.author }],

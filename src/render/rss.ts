@@ -4,8 +4,9 @@
  */
 import type { Entry } from "../entry.js";
 import { escapeHtml } from "../text.js";
+import { FEED_HISTORY_NS } from "./atom.js";
 import { rfc822 } from "./dates.js";
-import { type FeedInfo, MEDIA_TYPES } from "./feed-info.js";
+import { type FeedInfo, historyLinks, MEDIA_TYPES } from "./feed-info.js";
 import { cdataElement, emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
 
 const NAMESPACES = {
@@ -62,7 +63,7 @@ export function renderRssItem(entry: Entry, fallbackAuthor: string): string {
 export function renderRss(itemXml: readonly string[], info: FeedInfo): string {
   const { config, links } = info;
   const head = [
-    textElement("title", config.title),
+    textElement("title", info.title),
     textElement("link", info.home),
     textElement("description", config.description),
     textElement("language", config.language),
@@ -70,7 +71,10 @@ export function renderRss(itemXml: readonly string[], info: FeedInfo): string {
     textElement("generator", "edgefeed"),
     textElement("docs", "https://www.rssboard.org/rss-specification"),
     emptyElement("atom:link", { href: links.rss, rel: "self", type: MEDIA_TYPES.rss }),
+    ...historyLinks(info, "rss").map(([rel, href]) => emptyElement("atom:link", { href, rel })),
+    ...(info.history?.archive ? [emptyElement("fh:archive", {})] : []),
   ];
   const channel = parentElement("channel", [...head, ...itemXml]);
-  return `${XML_DECLARATION}\n${parentElement("rss", [channel], NAMESPACES)}\n`;
+  const namespaces = info.history ? { ...NAMESPACES, "xmlns:fh": FEED_HISTORY_NS } : NAMESPACES;
+  return `${XML_DECLARATION}\n${parentElement("rss", [channel], namespaces)}\n`;
 }

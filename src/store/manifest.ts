@@ -27,6 +27,23 @@ export interface ManifestDocument {
   /** Identity first. */
   readonly variants: readonly ManifestVariant[];
   readonly contentSecurityPolicy?: string;
+  /**
+   * The version whose keys hold this document's bodies, when an earlier version wrote them: a publish
+   * writes only the documents whose content changed. Default: the manifest's own version.
+   */
+  readonly storedIn?: string;
+  /** How long caches may keep it: "archive" for complete archive pages, which rarely change. */
+  readonly caching?: "archive";
+}
+
+/** The version whose keys hold a document's bodies. */
+export function storedVersion(manifest: Manifest, doc: ManifestDocument): string {
+  return doc.storedIn ?? manifest.version;
+}
+
+/** Every version whose keys this manifest's documents are read from. */
+export function referencedVersions(manifest: Manifest): Set<string> {
+  return new Set([manifest.version, ...manifest.documents.map((d) => storedVersion(manifest, d))]);
 }
 
 export interface Manifest {
@@ -41,6 +58,15 @@ export interface Manifest {
   /** The newest entry's update time, epoch ms; null for an empty archive. */
   readonly newestEntryMs: number | null;
   readonly documents: readonly ManifestDocument[];
+  /**
+   * Versions that must stay in storage: those this manifest and the one it replaced read from (a reader
+   * that read the old pointer can still finish). Absent in manifests of whole-build publishes.
+   */
+  readonly retainedVersions?: readonly string[];
+  /** Identifies the renderers and settings the documents were rendered with (see site/render-key). */
+  readonly renderKey?: string;
+  /** The entry store's change counter this version was rendered from. */
+  readonly seq?: number;
 }
 
 /** What KV keeps beside each document body (readable with `getWithMetadata`, and in the dashboard). */
@@ -75,7 +101,9 @@ function isDocument(value: unknown): value is ManifestDocument {
     Array.isArray(value.variants) &&
     value.variants.length > 0 &&
     value.variants.every(isVariant) &&
-    (value.contentSecurityPolicy === undefined || typeof value.contentSecurityPolicy === "string")
+    (value.contentSecurityPolicy === undefined ||
+      typeof value.contentSecurityPolicy === "string") &&
+    (value.storedIn === undefined || typeof value.storedIn === "string")
   );
 }
 

@@ -17,6 +17,8 @@ import {
   MANIFEST_SCHEMA,
   type Manifest,
   type ManifestDocument,
+  referencedVersions,
+  storedVersion,
 } from "./manifest.js";
 import { readManifest } from "./read.js";
 
@@ -29,6 +31,17 @@ export interface ArchiveFacts {
 export interface PublishOptions {
   /** The publish time, epoch ms: the Last-Modified of every document whose content changed. */
   readonly now: number;
+  /**
+   * Documents of the live version kept as they are, without rendering them again (an ingest re-renders
+   * only the documents it affects). Their bodies stay where the live manifest says they are.
+   */
+  readonly carried?: readonly ManifestDocument[];
+  /** Recorded in the manifest: what the documents were rendered with. */
+  readonly renderKey?: string;
+  /** Recorded in the manifest: the entry store's change counter rendered. */
+  readonly seq?: number;
+  /** Options for the manifest's documents by path (e.g. archive pages' caching). */
+  readonly caching?: (path: string) => ManifestDocument["caching"];
 }
 
 export interface PublishReport {
@@ -49,6 +62,7 @@ export interface PublishReport {
 export async function versionOf(
   documents: readonly PreparedDocument[],
   facts: ArchiveFacts,
+  carried: readonly ManifestDocument[] = [],
 ): Promise<string> {
   const identity = documents.map((doc) => [
     doc.path,
@@ -57,9 +71,11 @@ export async function versionOf(
     doc.contentSecurityPolicy ?? "",
     doc.variants.map((v) => v.encoding),
   ]);
-  return (
-    await contentHash(JSON.stringify([identity, facts.entryCount, facts.newestEntryMs]))
-  ).slice(0, 16);
+  const kept = carried.map((doc) => [doc.path, doc.variants.map((v) => v.etag)]);
+  const parts: unknown[] = [identity, facts.entryCount, facts.newestEntryMs];
+  // Whole-build publishes keep the names they always had.
+  if (kept.length > 0) parts.push(kept);
+  return (await contentHash(JSON.stringify(parts))).slice(0, 16);
 }
 
 /** The live manifest, or null when there is none or it is unreadable (the new one replaces it). */
@@ -77,7 +93,14 @@ function versionsToKeep(manifest: Manifest): Set<string> {
   return new Set([
     manifest.version,
     ...(manifest.previousVersion ? [manifest.previousVersion] : []),
+    ...(manifest.retainedVersions ?? []),
   ]);
+}
+
+/** A carried document names the version holding its bodies explicitly, since the new version does not. */
+function withStore(live: Manifest | null, doc: ManifestDocument): ManifestDocument {
+  if (doc.storedIn !== undefined || live === null) return doc;
+  return { ...doc, storedIn: live.version };
 }
 
 /** Deletes every version's keys except those named; returns how many were deleted. */
@@ -106,17 +129,28 @@ export async function publishVersion(
   facts: ArchiveFacts,
   options: PublishOptions,
 ): Promise<PublishReport> {
-  const version = await versionOf(documents, facts);
+  const carried = options.carried ?? [];
+  const version = await versionOf(documents, facts, carried);
   const live = await readLiveManifest(kv);
   if (live?.version === version) {
     const pruned = await pruneVersions(kv, versionsToKeep(live));
     return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
   }
 
-  const manifestDocuments: ManifestDocument[] = documents.map((doc) => {
+  // Incremental publishes (those that carry documents) write only what changed; the bodies of an
+  // unchanged document stay under the version that wrote them.
+  const incremental = options.carried !== undefined;
+  const reused: boolean[] = [];
+  const rendered: ManifestDocument[] = documents.map((doc) => {
     const before = live ? findDocument(live, doc.path) : undefined;
     // Last-Modified moves only when the content does, so If-Modified-Since stays meaningful.
-    const unchanged = before?.variants[0]?.etag === doc.variants[0]?.etag;
+    const unchanged =
+      before !== undefined &&
+      before.variants.length === doc.variants.length &&
+      before.variants.every((v, i) => v.etag === doc.variants[i]?.etag);
+    const reuse = incremental && live !== null && before !== undefined && unchanged;
+    reused.push(reuse);
+    const caching = options.caching?.(doc.path);
     return {
       path: doc.path,
       contentType: doc.contentType,
@@ -127,23 +161,28 @@ export async function publishVersion(
         size: v.bytes.byteLength,
       })),
       ...(doc.contentSecurityPolicy ? { contentSecurityPolicy: doc.contentSecurityPolicy } : {}),
+      ...(reuse && live && before ? { storedIn: storedVersion(live, before) } : {}),
+      ...(caching ? { caching } : {}),
     };
   });
+  const manifestDocuments = [...rendered, ...carried.map((doc) => withStore(live, doc))];
 
   const bodies = documents.flatMap((doc, i) =>
-    doc.variants.map((variant) => {
-      const metadata: DocumentMetadata = {
-        contentType: doc.contentType,
-        etag: variant.etag,
-        encoding: variant.encoding,
-        lastModified: httpDate(manifestDocuments[i]?.lastModifiedMs ?? options.now),
-      };
-      return {
-        key: documentKey(version, doc.path, variant.encoding),
-        bytes: variant.bytes,
-        metadata,
-      };
-    }),
+    reused[i]
+      ? []
+      : doc.variants.map((variant) => {
+          const metadata: DocumentMetadata = {
+            contentType: doc.contentType,
+            etag: variant.etag,
+            encoding: variant.encoding,
+            lastModified: httpDate(manifestDocuments[i]?.lastModifiedMs ?? options.now),
+          };
+          return {
+            key: documentKey(version, doc.path, variant.encoding),
+            bytes: variant.bytes,
+            metadata,
+          };
+        }),
   );
   const results = await Promise.allSettled(
     bodies.map(({ key, bytes, metadata }) => kv.put(key, bytes, { metadata })),
@@ -167,7 +206,15 @@ export async function publishVersion(
     entryCount: facts.entryCount,
     newestEntryMs: facts.newestEntryMs,
     documents: manifestDocuments,
+    ...(options.renderKey !== undefined ? { renderKey: options.renderKey } : {}),
+    ...(options.seq !== undefined ? { seq: options.seq } : {}),
   };
+  if (incremental) {
+    const retained = new Set(referencedVersions(manifest));
+    if (live) for (const v of referencedVersions(live)) retained.add(v);
+    retained.delete(version);
+    Object.assign(manifest, { retainedVersions: [...retained].sort() });
+  }
   try {
     await kv.put(CURRENT_KEY, JSON.stringify(manifest));
   } catch (cause) {

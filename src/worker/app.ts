@@ -7,13 +7,16 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { readSiteConfig } from "../config.js";
 import { rfc3339 } from "../render/dates.js";
+import { ARCHIVE_PREFIX, CATEGORY_PREFIX } from "../site.js";
 import { StoreError } from "../store/errors.js";
-import { findDocument, type Manifest } from "../store/manifest.js";
+import { findDocument, type Manifest, storedVersion } from "../store/manifest.js";
 import { readDocumentBody, readManifest } from "../store/read.js";
+import { handleDelete, handleIngest } from "./api.js";
 import { notModifiedTag } from "./conditional.js";
 import {
   baseHeaders,
   CORS_HEADERS,
+  cacheControlOf,
   documentHeaders,
   NO_STORE,
   notModifiedHeaders,
@@ -24,6 +27,11 @@ import { chooseEncoding } from "./negotiate.js";
 import { allowedMethods, ROUTES, type Route } from "./routes.js";
 
 type AppEnv = { Bindings: Env };
+
+/** The ingest API's one path. */
+export const INGEST_PATH = "/api/documents";
+/** Folders whose documents are served by name from the live manifest. */
+const DOCUMENT_FOLDERS = [ARCHIVE_PREFIX, CATEGORY_PREFIX] as const;
 type AppContext = Context<AppEnv>;
 
 /** How long a CORS preflight may be cached by the browser. */
@@ -94,14 +102,22 @@ async function serveDocument(
     variant.etag,
   );
   if (etag !== undefined)
-    return new Response(null, { status: 304, headers: notModifiedHeaders(etag, route, now) });
+    return new Response(null, {
+      status: 304,
+      headers: notModifiedHeaders(etag, route, now, cacheControlOf(doc)),
+    });
 
   const headers = documentHeaders(doc, variant, route, now);
   // HEAD is answered from the manifest alone: same headers, no body read.
   if (c.req.method === "HEAD") return new Response(null, { headers });
   let body: ArrayBuffer;
   try {
-    body = await readDocumentBody(c.env.FEEDS, manifest.version, doc.path, variant.encoding);
+    body = await readDocumentBody(
+      c.env.FEEDS,
+      storedVersion(manifest, doc),
+      doc.path,
+      variant.encoding,
+    );
   } catch (error) {
     throw storageFailure(error);
   }
@@ -164,6 +180,34 @@ function serve(c: AppContext, route: Route): Response | Promise<Response> {
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: true });
+  app.post(INGEST_PATH, (c) => handleIngest(c));
+  app.delete(INGEST_PATH, (c) => handleDelete(c));
+  app.all(INGEST_PATH, (c) => {
+    throw new HttpError(
+      405,
+      `${c.req.method} is not allowed on ${INGEST_PATH}; use POST or DELETE.`,
+      {
+        Allow: "POST, DELETE",
+      },
+    );
+  });
+  // Archive pages and category feeds: whatever the live manifest lists under these folders.
+  for (const folder of DOCUMENT_FOLDERS) {
+    const pattern = `/${folder}:file`;
+    app.get(pattern, (c) =>
+      serveDocument(c, {
+        kind: "document",
+        path: decodeURIComponent(c.req.path.slice(1)),
+        cors: true,
+      }),
+    );
+    app.options(pattern, () => servePreflight());
+    app.all(pattern, (c) => {
+      throw new HttpError(405, `${c.req.method} is not allowed here; use GET, HEAD or OPTIONS.`, {
+        Allow: "GET, HEAD, OPTIONS",
+      });
+    });
+  }
   for (const [path, route] of Object.entries(ROUTES)) {
     const allowed = allowedMethods(route);
     app.get(path, (c) => serve(c, route));
@@ -185,7 +229,12 @@ export function createApp(): Hono<AppEnv> {
     ).toResponse(c.req.method),
   );
   app.onError((error, c) => {
-    if (error instanceof HttpError) return error.toResponse(c.req.method);
+    if (error instanceof HttpError) {
+      const response = error.toResponse(c.req.method);
+      // Answers of the API are about one request: never cached.
+      if (c.req.path.startsWith("/api/")) response.headers.set("Cache-Control", NO_STORE);
+      return response;
+    }
     // Anything else is a bug of ours: log it, answer without detail.
     console.error("edgefeed: unexpected error:", error);
     return new HttpError(500, "Something went wrong on our side.").toResponse(c.req.method);

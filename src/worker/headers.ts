@@ -10,6 +10,17 @@ import { httpDate } from "../store/manifest.js";
  */
 export const DOCUMENT_CACHE_CONTROL =
   "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400";
+/**
+ * Complete archive pages (RFC 5005): their entries are fixed, so caches may keep them for a week; one
+ * changes only when an article in it is updated or deleted, and then has a new ETag.
+ */
+export const ARCHIVE_CACHE_CONTROL = "public, max-age=604800, stale-while-revalidate=86400";
+
+/** The Cache-Control of a published document. */
+export function cacheControlOf(doc: Pick<ManifestDocument, "caching">): string {
+  return doc.caching === "archive" ? ARCHIVE_CACHE_CONTROL : DOCUMENT_CACHE_CONTROL;
+}
+
 /** Redirects are permanent, but a day keeps a mistake short-lived. */
 export const REDIRECT_CACHE_CONTROL = "public, max-age=86400";
 /** Wrong paths and methods stay wrong; a minute spares the worker a burst of them. */
@@ -49,7 +60,7 @@ export function documentHeaders(
   if (variant.encoding !== "identity") headers.set("Content-Encoding", variant.encoding);
   headers.set("ETag", variant.etag);
   headers.set("Last-Modified", httpDate(doc.lastModifiedMs));
-  headers.set("Cache-Control", DOCUMENT_CACHE_CONTROL);
+  headers.set("Cache-Control", cacheControlOf(doc));
   headers.set("Vary", "Accept-Encoding");
   if (doc.contentSecurityPolicy) headers.set("Content-Security-Policy", doc.contentSecurityPolicy);
   if (options.cors)
@@ -65,10 +76,11 @@ export function notModifiedHeaders(
   etag: string,
   options: DocumentRouteOptions,
   now: number,
+  cacheControl: string = DOCUMENT_CACHE_CONTROL,
 ): Headers {
   const headers = baseHeaders(now);
   headers.set("ETag", etag);
-  headers.set("Cache-Control", DOCUMENT_CACHE_CONTROL);
+  headers.set("Cache-Control", cacheControl);
   headers.set("Vary", "Accept-Encoding");
   if (options.cors)
     for (const [name, value] of Object.entries(CORS_HEADERS)) headers.set(name, value);

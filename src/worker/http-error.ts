@@ -17,7 +17,7 @@ export const RETRY_AFTER_STORAGE_FAILURE = 30;
 export class HttpError extends EdgefeedError {
   override name = "HttpError";
   constructor(
-    readonly status: 404 | 405 | 500 | 503,
+    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 422 | 500 | 503,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
     options?: { cause?: unknown },

@@ -3,6 +3,7 @@
  */
 import { FEED_PATHS } from "../config.js";
 import { INDEX_PATH } from "../publish.js";
+import { OPML_PATH } from "../site.js";
 
 export type Route =
   /** A published document, by its path in the manifest. */
@@ -21,6 +22,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   [`/${FEED_PATHS.atom}`]: feed(FEED_PATHS.atom),
   [`/${FEED_PATHS.rss}`]: feed(FEED_PATHS.rss),
   [`/${FEED_PATHS.json}`]: feed(FEED_PATHS.json),
+  [`/${OPML_PATH}`]: feed(OPML_PATH),
   "/health": { kind: "health" },
   // Names other generators use, so subscriptions copied from elsewhere keep working. /feed.xml is
   // Atom as Jekyll makes it; /feed is our main format.

@@ -1,0 +1,213 @@
+/**
+ * @module api/ingest — what happens to a document handed to the worker: converted by the same code as
+ * the build (`convertDocument`), saved in the entry store as created, updated or unchanged, and the
+ * site published again. No HTTP here: the worker's routes and the benchmark both call these.
+ */
+import { canonicalArticleUrl } from "../article/urls.js";
+import type { SiteConfig } from "../config.js";
+import type { Entry } from "../entry.js";
+import { DocumentError } from "../errors.js";
+import { convertDocument } from "../pipeline.js";
+import { contentHash, renderEntryPieces } from "../publish.js";
+import { rfc3339 } from "../render/dates.js";
+import { categorySlug, publishChanges, renderKeyOf, type SitePublishReport } from "../site.js";
+import type { EntryRecord, EntryStore, EntryWrite, StoredCategory } from "../store/entries.js";
+import { StoreError } from "../store/errors.js";
+
+/** One document as received: the name messages use (like a seed's path) and its bytes. */
+export interface IncomingDocument {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+export type IngestStatus = "created" | "updated" | "unchanged" | "rejected";
+
+/** What became of one document. */
+export interface IngestResult {
+  readonly name: string;
+  readonly status: IngestStatus;
+  /** The entry's id (its canonical article URL), unless rejected. */
+  readonly id?: string;
+  /** The entry's `updated` time as feeds show it. */
+  readonly updated?: string;
+  /** Why it was rejected, as the build says it: `name:line: reason`. */
+  readonly error?: string;
+  /** Why an unchanged document changed nothing, when it was not simply the same document. */
+  readonly note?: string;
+}
+
+export interface IngestReport {
+  readonly results: readonly IngestResult[];
+  /** The publish that included these changes, when this request made it. */
+  readonly published: SitePublishReport | null;
+}
+
+/** A converted document ready to save. */
+interface Converted {
+  readonly name: string;
+  readonly entry: Entry;
+  readonly documentHash: string;
+}
+
+/** Saves are retried this often when other ingests change the same entry at the same moment. */
+const SAVE_ATTEMPTS = 5;
+
+function storedCategories(entry: Entry): StoredCategory[] {
+  const bySlug = new Map<string, StoredCategory>();
+  for (const c of entry.categories) {
+    const slug = categorySlug(c);
+    if (!bySlug.has(slug)) bySlug.set(slug, { slug, label: c.label });
+  }
+  return [...bySlug.values()];
+}
+
+/**
+ * The entry to store for a document given what is stored: the same document, or an older version of
+ * the article, changes nothing; a newer one keeps the article's first `published` and id, and moves
+ * `updated` (to the new document's time, or to now when the document carries no later time).
+ */
+export function decideChange(
+  incoming: Entry,
+  documentHash: string,
+  before: EntryRecord | null,
+  now: number,
+): { status: "created" | "updated"; entry: Entry } | { status: "unchanged"; note?: string } {
+  if (before === null) return { status: "created", entry: incoming };
+  if (before.documentHash === documentHash) return { status: "unchanged" };
+  if (incoming.updatedMs < before.updatedMs)
+    return { status: "unchanged", note: "a newer version of this article is stored" };
+  const nowSeconds = Math.floor(now / 1000) * 1000;
+  const updatedMs =
+    incoming.updatedMs > before.updatedMs
+      ? incoming.updatedMs
+      : Math.max(nowSeconds, before.updatedMs + 1000);
+  return {
+    status: "updated",
+    entry: {
+      ...incoming,
+      publishedMs: Math.min(before.publishedMs, incoming.publishedMs),
+      updatedMs,
+    },
+  };
+}
+
+/**
+ * Converts one document exactly as the build does.
+ * @throws DocumentError naming the document, the line and what is wrong.
+ */
+export async function convertIncoming(doc: IncomingDocument): Promise<Converted> {
+  const entry = convertDocument(doc.bytes, doc.name);
+  return { name: doc.name, entry, documentHash: await contentHash(doc.bytes) };
+}
+
+/** Saves one converted document, deciding again when another ingest got there first. */
+async function saveConverted(
+  store: EntryStore,
+  config: SiteConfig,
+  converted: Converted,
+  now: number,
+): Promise<IngestResult> {
+  const renderKey = await renderKeyOf(config);
+  for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+    const before = await store.find(converted.entry.id);
+    const change = decideChange(converted.entry, converted.documentHash, before, now);
+    if (change.status === "unchanged") {
+      return {
+        name: converted.name,
+        status: "unchanged",
+        id: converted.entry.id,
+        ...(before ? { updated: rfc3339(before.updatedMs) } : {}),
+        ...(change.note ? { note: change.note } : {}),
+      };
+    }
+    const write: EntryWrite = {
+      entry: change.entry,
+      documentHash: converted.documentHash,
+      categories: storedCategories(change.entry),
+      pieces: renderEntryPieces(change.entry, config),
+      renderKey,
+    };
+    const outcome = await store.save(write, before);
+    if (outcome !== "conflict")
+      return {
+        name: converted.name,
+        status: outcome,
+        id: change.entry.id,
+        updated: rfc3339(change.entry.updatedMs),
+      };
+  }
+  throw new StoreError(
+    `entries ${converted.entry.id}`,
+    "kept changing under concurrent ingests; send the document again",
+  );
+}
+
+export interface IngestOptions {
+  readonly now?: number;
+  /** WebSub hub the feeds name. */
+  readonly hub?: string;
+}
+
+/**
+ * Ingests documents: converts each, saves the good ones, then publishes once for all of them. A
+ * rejected document does not stop the others (as in the build).
+ * @example await ingestDocuments(store, env.FEEDS, config, [{ name: "a.txt", bytes }])
+ */
+export async function ingestDocuments(
+  store: EntryStore,
+  kv: KVNamespace,
+  config: SiteConfig,
+  documents: readonly IncomingDocument[],
+  options: IngestOptions = {},
+): Promise<IngestReport> {
+  const now = options.now ?? Date.now();
+  const results: IngestResult[] = [];
+  let changed = false;
+  for (const doc of documents) {
+    let converted: Converted;
+    try {
+      converted = await convertIncoming(doc);
+    } catch (error) {
+      if (!(error instanceof DocumentError)) throw error;
+      results.push({ name: doc.name, status: "rejected", error: error.message });
+      continue;
+    }
+    const result = await saveConverted(store, config, converted, now);
+    changed ||= result.status !== "unchanged";
+    results.push(result);
+  }
+  const published = changed ? await publishPending(store, kv, config, options) : null;
+  return { results, published };
+}
+
+/** Publishes whatever the store holds that is not live yet (this request's changes among them). */
+export async function publishPending(
+  store: EntryStore,
+  kv: KVNamespace,
+  config: SiteConfig,
+  options: IngestOptions = {},
+): Promise<SitePublishReport | null> {
+  const { seq } = await store.state();
+  return publishChanges(store, kv, config, {
+    now: options.now ?? Date.now(),
+    seq,
+    ...(options.hub ? { hub: options.hub } : {}),
+  });
+}
+
+/**
+ * Removes the entry of an article URL (any form of it: tracking parameters and fragments are ignored,
+ * as when merging) and publishes. Returns its id, or null when no entry had it.
+ */
+export async function deleteArticle(
+  store: EntryStore,
+  kv: KVNamespace,
+  config: SiteConfig,
+  url: string,
+  options: IngestOptions = {},
+): Promise<{ id: string; published: SitePublishReport | null } | null> {
+  const id = canonicalArticleUrl(url);
+  const now = options.now ?? Date.now();
+  if (!(await store.delete(id, Math.floor(now / 1000) * 1000))) return null;
+  return { id, published: await publishPending(store, kv, config, options) };
+}

@@ -1,0 +1,326 @@
+/**
+ * @module site — the site the worker publishes from its entry store: the subscription feeds, RFC 5005
+ * archive pages, a feed per category, the OPML list and the index page. An ingest re-renders only what
+ * it made stale (the groups the store marks) and carries every other document over from the live
+ * version, so its cost does not grow with the archive.
+ */
+import { FEED_PATHS, type SiteConfig } from "./config.js";
+import { type Category, compareEntries } from "./entry.js";
+import {
+  contentHash,
+  type EntryPieces,
+  prepareDocuments,
+  renderEntryPieces,
+  renderFeedDocuments,
+  renderIndexDocument,
+  type SiteDocument,
+} from "./publish.js";
+import {
+  describeFeed,
+  type FeedInfo,
+  feedLinks,
+  feedPaths,
+  MAIN_FEED_NAME,
+  MEDIA_TYPES,
+} from "./render/feed-info.js";
+import { renderOpml } from "./render/opml.js";
+import { categoryGroup, type EntryStore, pageGroup, type StoredEntry } from "./store/entries.js";
+import { StoreError } from "./store/errors.js";
+import { findDocument, type Manifest, type ManifestDocument } from "./store/manifest.js";
+import { type PublishReport, publishVersion } from "./store/publish.js";
+import { readManifest } from "./store/read.js";
+
+/** Archive pages: `archive/<n>.atom|.rss|.json`, n from 1 (the oldest). */
+export const ARCHIVE_PREFIX = "archive/";
+/** Category feeds: `category/<slug>.atom|.rss|.json`. */
+export const CATEGORY_PREFIX = "category/";
+/** The OPML list of every feed. */
+export const OPML_PATH = "feeds.opml";
+/** How many removals the Atom subscription feed announces. */
+export const TOMBSTONES_SHOWN = 50;
+/** Bumped when the renderers change what pieces look like: stored pieces are then rendered again. */
+const RENDERER_VERSION = 1;
+
+/**
+ * A category's slug for its URL: its term, lower-cased, with anything but letters and digits turned
+ * into single dashes.
+ * @example categorySlug({ term: "junshiwaijiao", label: "军事外交" }) // "junshiwaijiao"
+ */
+export function categorySlug(category: Pick<Category, "term">): string {
+  const slug = category.term
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, "-")
+    .replace(/^-+|-+$/g, "");
+  return slug === "" ? "uncategorized" : slug;
+}
+
+/** What stored pieces depend on besides the entry: the renderers and the fallback author. */
+export async function renderKeyOf(config: SiteConfig): Promise<string> {
+  return (await contentHash(JSON.stringify([RENDERER_VERSION, config.author]))).slice(0, 16);
+}
+
+/** An entry's pieces, rendered again when they were rendered with other settings. */
+function piecesOf(row: StoredEntry, config: SiteConfig, renderKey: string): EntryPieces {
+  return row.renderKey === renderKey ? row.pieces : renderEntryPieces(row.entry, config);
+}
+
+const archiveName = (page: number) => `${ARCHIVE_PREFIX}${page}`;
+const categoryName = (slug: string) => `${CATEGORY_PREFIX}${slug}`;
+
+export interface SitePublishOptions {
+  readonly now: number;
+  /** WebSub hub the feeds name. */
+  readonly hub?: string;
+  /** Render every document, not only the stale ones (first publish, settings changed). */
+  readonly full?: boolean;
+}
+
+export interface SitePublishReport extends PublishReport {
+  /** The store's change counter the version was rendered from. */
+  readonly seq: number;
+  /** Documents rendered (the rest were carried over). */
+  readonly rendered: number;
+  /** Paths of the feed documents whose content changed, for WebSub pings. */
+  readonly changedFeeds: readonly string[];
+}
+
+async function liveManifestOrNull(kv: KVNamespace): Promise<Manifest | null> {
+  try {
+    return await readManifest(kv);
+  } catch (error) {
+    if (error instanceof StoreError && error.cause === undefined) return null;
+    throw error;
+  }
+}
+
+/** Everything one publish renders, as site documents. */
+interface RenderPlan {
+  readonly documents: SiteDocument[];
+  /** Paths of the live version kept as they are. */
+  readonly carry: ReadonlySet<string>;
+}
+
+/** Which archive pages to render: stale ones, new ones, and the page before a new one (its next link). */
+function pagesToRender(
+  completePages: number,
+  dirty: ReadonlySet<string>,
+  live: Manifest | null,
+  full: boolean,
+): number[] {
+  const pages = new Set<number>();
+  for (let page = 1; page <= completePages; page++) {
+    const isNew = !live || !findDocument(live, feedPaths(archiveName(page)).atom);
+    if (full || isNew || dirty.has(pageGroup(page))) pages.add(page);
+    if (isNew && page > 1) pages.add(page - 1);
+  }
+  return [...pages].sort((a, b) => a - b);
+}
+
+async function planSite(
+  store: EntryStore,
+  config: SiteConfig,
+  live: Manifest | null,
+  options: SitePublishOptions & { renderKey: string; nextPosition: number },
+): Promise<RenderPlan> {
+  const { renderKey } = options;
+  const pageSize = store.pageSize;
+  const full = options.full === true || live === null || live.renderKey !== renderKey;
+  const dirty = new Set(await store.dirtyGroups());
+  const completePages = Math.floor((options.nextPosition - 1) / pageSize);
+  const hub = options.hub ? { hub: options.hub } : {};
+  const pieces = (rows: readonly StoredEntry[]) => rows.map((r) => piecesOf(r, config, renderKey));
+  const documents: SiteDocument[] = [];
+
+  // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
+  // (so an article ingested with an old date is reachable before its page completes).
+  const newest = await store.newest(config.entriesPerFeed);
+  const open = await store.positioned(completePages * pageSize + 1, Number.MAX_SAFE_INTEGER);
+  const byId = new Map([...newest, ...open].map((row) => [row.id, row]));
+  const subscription = [...byId.values()].sort((a, b) => compareEntries(a.entry, b.entry));
+  const mainHistory = {
+    archive: false,
+    ...(completePages > 0 ? { prevArchive: feedLinks(config, archiveName(completePages)) } : {}),
+  };
+  const deleted = await store.tombstones(TOMBSTONES_SHOWN);
+  documents.push(
+    ...renderFeedDocuments(
+      pieces(subscription),
+      describeFeed(config, subscription, { history: mainHistory, deleted, ...hub }),
+      FEED_PATHS,
+    ),
+  );
+
+  // Archive pages, oldest first: page n links n-1 (older) and n+1 (newer, when complete).
+  const current = feedLinks(config, MAIN_FEED_NAME);
+  const rendered = new Set<string>();
+  for (const page of pagesToRender(completePages, dirty, live, full)) {
+    const rows = await store.positioned((page - 1) * pageSize + 1, page * pageSize);
+    const history = {
+      archive: true,
+      current,
+      ...(page > 1 ? { prevArchive: feedLinks(config, archiveName(page - 1)) } : {}),
+      ...(page < completePages ? { nextArchive: feedLinks(config, archiveName(page + 1)) } : {}),
+    };
+    const name = archiveName(page);
+    const info = describeFeed(config, rows, {
+      name,
+      title: `${config.title} (archive ${page})`,
+      history,
+      ...hub,
+    });
+    documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
+    rendered.add(name);
+  }
+
+  // A feed per category.
+  const categories = await store.categories();
+  const categoryFeeds = categories.map((c) => ({
+    ...c,
+    title: `${config.title}: ${c.label}`,
+    links: feedLinks(config, categoryName(c.slug)),
+  }));
+  for (const category of categoryFeeds) {
+    if (
+      !full &&
+      !dirty.has(categoryGroup(category.slug)) &&
+      live &&
+      findDocument(live, feedPaths(categoryName(category.slug)).atom)
+    )
+      continue;
+    const rows = await store.inCategory(category.slug, config.entriesPerFeed);
+    const name = categoryName(category.slug);
+    const info = describeFeed(config, rows, {
+      name,
+      id: category.links.atom,
+      title: category.title,
+      ...hub,
+    });
+    documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
+    rendered.add(name);
+  }
+
+  // The OPML list and the index page.
+  const mainInfo: FeedInfo = describeFeed(config, newest);
+  documents.push({
+    path: OPML_PATH,
+    contentType: `${MEDIA_TYPES.opml}; charset=utf-8`,
+    body: renderOpml([{ title: config.title, links: current }, ...categoryFeeds], {
+      ...mainInfo,
+      title: `${config.title}: every feed`,
+    }),
+  });
+  documents.push(
+    renderIndexDocument(
+      newest.map((row) => row.entry),
+      mainInfo,
+      {
+        categories: categoryFeeds,
+        opml: new URL(OPML_PATH, config.siteUrl).href,
+      },
+    ),
+  );
+
+  // Carry over the live version's pages and category feeds that are still wanted and were not rendered.
+  const wanted = new Set([
+    ...Array.from({ length: completePages }, (_, i) => archiveName(i + 1)),
+    ...categoryFeeds.map((c) => categoryName(c.slug)),
+  ]);
+  const carry = new Set<string>();
+  for (const doc of live?.documents ?? []) {
+    const name = doc.path.replace(/\.(atom|rss|json)$/, "");
+    if (name !== doc.path && wanted.has(name) && !rendered.has(name)) carry.add(doc.path);
+  }
+  return { documents, carry };
+}
+
+/**
+ * Renders what the store's changes made stale and publishes it, all or nothing, carrying every other
+ * document over from the live version. The caller holds the store's publishing lease.
+ * @example await publishFromStore(store, env.FEEDS, config, { now: Date.now() })
+ */
+export async function publishFromStore(
+  store: EntryStore,
+  kv: KVNamespace,
+  config: SiteConfig,
+  options: SitePublishOptions,
+): Promise<SitePublishReport> {
+  const state = await store.state();
+  const renderKey = await renderKeyOf(config);
+  const live = await liveManifestOrNull(kv);
+  const plan = await planSite(store, config, live, {
+    ...options,
+    renderKey,
+    nextPosition: state.nextPosition,
+  });
+  const prepared = await prepareDocuments(plan.documents);
+  const carried: ManifestDocument[] = (live?.documents ?? []).filter((d) => plan.carry.has(d.path));
+  const counts = await store.count();
+  const report = await publishVersion(
+    kv,
+    prepared,
+    { entryCount: counts.entries, newestEntryMs: counts.newestMs },
+    {
+      now: options.now,
+      carried,
+      renderKey,
+      seq: state.seq,
+      caching: (path) => (path.startsWith(ARCHIVE_PREFIX) ? "archive" : undefined),
+    },
+  );
+  await store.markPublished(state.seq);
+  const changedFeeds = prepared
+    .filter((doc) => {
+      const before = live ? findDocument(live, doc.path) : undefined;
+      return (
+        doc.path !== OPML_PATH &&
+        !doc.path.endsWith(".html") &&
+        before?.variants[0]?.etag !== doc.variants[0]?.etag
+      );
+    })
+    .map((doc) => doc.path);
+  return { ...report, seq: state.seq, rendered: prepared.length, changedFeeds };
+}
+
+/** Publishing waits this long at most for another publisher to finish. */
+const PUBLISH_WAIT_MS = 25_000;
+/** A publisher that crashed holds the lease no longer than this. */
+const LEASE_MS = 30_000;
+const POLL_MS = 50;
+
+/**
+ * Publishes the store's changes up to `seq` (the counter after the caller's change): takes the
+ * publishing lease and publishes, or waits for the holder, whose publish may already include them.
+ * Returns the report of the publish it made, or null when another publisher covered the change.
+ * @throws StoreError when the lease stays taken longer than PUBLISH_WAIT_MS.
+ */
+export async function publishChanges(
+  store: EntryStore,
+  kv: KVNamespace,
+  config: SiteConfig,
+  options: SitePublishOptions & { readonly seq: number; readonly clock?: () => number },
+): Promise<SitePublishReport | null> {
+  const clock = options.clock ?? Date.now;
+  const deadline = clock() + PUBLISH_WAIT_MS;
+  let report: SitePublishReport | null = null;
+  while (clock() < deadline) {
+    const state = await store.state();
+    if (state.publishedSeq >= options.seq && !options.full) return report;
+    const now = clock();
+    const until = now + LEASE_MS;
+    if (await store.tryLock(now, until)) {
+      try {
+        report = await publishFromStore(store, kv, config, { ...options, now });
+      } finally {
+        await store.unlock(until);
+      }
+      if (options.full) return report;
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new StoreError(
+    "site_state lock_until",
+    "another publish held the lease too long; the change is saved and the next ingest publishes it",
+  );
+}

@@ -1,0 +1,423 @@
+/**
+ * @module store/entries — every entry the worker has converted, in D1 (SQLite), with its rendered
+ * pieces: the source each publish renders from. D1 runs each batch as one transaction, so concurrent
+ * ingests serialize on the database instead of overwriting each other (KV allows one write per key per
+ * second and has no transactions; see the README's "Where entries live").
+ */
+import type { Entry } from "../entry.js";
+import type { EntryPieces } from "../publish.js";
+import { StoreError } from "./errors.js";
+
+/** A category as stored: its URL slug and the label people read. */
+export interface StoredCategory {
+  readonly slug: string;
+  readonly label: string;
+}
+
+/** What the store knows about one entry, without its article. */
+export interface EntryRecord {
+  readonly id: string;
+  readonly publishedMs: number;
+  readonly updatedMs: number;
+  /** Order of arrival, from 1: fixes the entry's archive page. */
+  readonly position: number;
+  /** Content hash of the document it came from: the same document again changes nothing. */
+  readonly documentHash: string;
+  readonly categories: readonly StoredCategory[];
+}
+
+/** An entry with its article and pieces, as publishing reads it. */
+export interface StoredEntry extends EntryRecord {
+  readonly entry: Entry;
+  readonly pieces: EntryPieces;
+  /** What the pieces were rendered with; pieces of another key are rendered again. */
+  readonly renderKey: string;
+}
+
+/** One new or changed entry to save. */
+export interface EntryWrite {
+  readonly entry: Entry;
+  readonly documentHash: string;
+  readonly categories: readonly StoredCategory[];
+  readonly pieces: EntryPieces;
+  readonly renderKey: string;
+}
+
+/** A removed entry, kept for Atom tombstones. */
+export interface Tombstone {
+  readonly id: string;
+  readonly deletedMs: number;
+}
+
+/** The store's counters. */
+export interface StoreState {
+  /** Bumped by every change. */
+  readonly seq: number;
+  /** The `seq` the live version was rendered from. */
+  readonly publishedSeq: number;
+  /** The position the next new entry gets. */
+  readonly nextPosition: number;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS entries (
+    id TEXT PRIMARY KEY,
+    published_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    position INTEGER NOT NULL UNIQUE,
+    document_hash TEXT NOT NULL,
+    categories TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    atom TEXT NOT NULL,
+    rss TEXT NOT NULL,
+    json TEXT NOT NULL,
+    render_key TEXT NOT NULL
+  )`,
+  "CREATE INDEX IF NOT EXISTS entries_newest ON entries (published_ms DESC, id)",
+  `CREATE TABLE IF NOT EXISTS entry_categories (
+    slug TEXT NOT NULL, label TEXT NOT NULL, id TEXT NOT NULL, published_ms INTEGER NOT NULL,
+    PRIMARY KEY (slug, id)
+  )`,
+  "CREATE INDEX IF NOT EXISTS entry_categories_newest ON entry_categories (slug, published_ms DESC, id)",
+  "CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, deleted_ms INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS dirty (grp TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS site_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+  "INSERT OR IGNORE INTO site_state (key, value) VALUES ('seq', 0), ('published_seq', 0), ('next_position', 1), ('lock_until', 0)",
+];
+
+const ready = new WeakMap<D1Database, Promise<void>>();
+
+/** Creates the tables on first use (once per database object): no migration step to forget. */
+export function ensureSchema(db: D1Database): Promise<void> {
+  let done = ready.get(db);
+  if (!done) {
+    done = db
+      .batch(SCHEMA.map((sql) => db.prepare(sql)))
+      .then(() => undefined)
+      .catch((cause: unknown) => {
+        ready.delete(db);
+        throw new StoreError("D1 schema", "could not be created", { cause });
+      });
+    ready.set(db, done);
+  }
+  return done;
+}
+
+type Row = Record<string, unknown>;
+
+function toRecord(row: Row): EntryRecord {
+  return {
+    id: String(row.id),
+    publishedMs: Number(row.published_ms),
+    updatedMs: Number(row.updated_ms),
+    position: Number(row.position),
+    documentHash: String(row.document_hash),
+    categories: JSON.parse(String(row.categories)) as StoredCategory[],
+  };
+}
+
+function toStored(row: Row): StoredEntry {
+  return {
+    ...toRecord(row),
+    entry: JSON.parse(String(row.entry)) as Entry,
+    pieces: { atom: String(row.atom), rss: String(row.rss), json: String(row.json) },
+    renderKey: String(row.render_key),
+  };
+}
+
+const RECORD_COLUMNS = "id, published_ms, updated_ms, position, document_hash, categories";
+const STORED_COLUMNS = `${RECORD_COLUMNS}, entry, atom, rss, json, render_key`;
+
+/** The group a page or category is published in: what a change marks for re-rendering. */
+export const pageGroup = (page: number): string => `page:${page}`;
+export const categoryGroup = (slug: string): string => `category:${slug}`;
+
+/** The archive page an entry's position falls in (pages hold `pageSize` entries, from page 1). */
+export function pageOf(position: number, pageSize: number): number {
+  return Math.floor((position - 1) / pageSize) + 1;
+}
+
+/** What a save did. */
+export type SaveOutcome = "created" | "updated" | "conflict";
+
+/**
+ * Reads and writes entries. Each change is one D1 batch (one transaction): the row, its categories,
+ * the groups it makes stale and the change counter move together.
+ */
+export class EntryStore {
+  constructor(
+    readonly db: D1Database,
+    /** Entries per archive page. */
+    readonly pageSize: number,
+  ) {}
+
+  private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    await ensureSchema(this.db);
+    try {
+      return await work();
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      // A database emptied under us (a reset, a new database behind the binding): create and retry once.
+      if (String(cause).includes("no such table")) {
+        ready.delete(this.db);
+        await ensureSchema(this.db);
+        return work();
+      }
+      throw new StoreError(`D1 ${what}`, "failed", { cause });
+    }
+  }
+
+  async find(id: string): Promise<EntryRecord | null> {
+    return this.run("entries", async () => {
+      const row = await this.db
+        .prepare(`SELECT ${RECORD_COLUMNS} FROM entries WHERE id = ?`)
+        .bind(id)
+        .first<Row>();
+      return row ? toRecord(row) : null;
+    });
+  }
+
+  async state(): Promise<StoreState> {
+    return this.run("site_state", async () => {
+      const { results } = await this.db.prepare("SELECT key, value FROM site_state").all<Row>();
+      const value = (key: string) => Number(results.find((r) => r.key === key)?.value ?? 0);
+      return {
+        seq: value("seq"),
+        publishedSeq: value("published_seq"),
+        nextPosition: value("next_position") || 1,
+      };
+    });
+  }
+
+  /** Statements that mark groups stale and bump the change counter. */
+  private markChanged(groups: Iterable<string>): D1PreparedStatement[] {
+    const statements = [...new Set(groups)].map((grp) =>
+      this.db
+        .prepare(
+          "INSERT INTO dirty (grp, seq) SELECT ?, value + 1 FROM site_state WHERE key = 'seq' ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq",
+        )
+        .bind(grp),
+    );
+    statements.push(this.db.prepare("UPDATE site_state SET value = value + 1 WHERE key = 'seq'"));
+    return statements;
+  }
+
+  private categoryStatements(write: EntryWrite, guard: string): D1PreparedStatement[] {
+    const { entry } = write;
+    return [
+      this.db.prepare("DELETE FROM entry_categories WHERE id = ?").bind(entry.id),
+      ...write.categories.map((c) =>
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO entry_categories (slug, label, id, published_ms) SELECT ?, ?, ?, published_ms FROM entries WHERE ${guard}`,
+          )
+          .bind(c.slug, c.label, entry.id, entry.id, write.documentHash),
+      ),
+    ];
+  }
+
+  /**
+   * Saves an entry: creates it (`before` null) or replaces the version `before` describes. Returns
+   * "conflict" when another ingest changed the entry in between: read it again and decide again.
+   */
+  async save(write: EntryWrite, before: EntryRecord | null): Promise<SaveOutcome> {
+    const { entry } = write;
+    const guard = "id = ? AND document_hash = ?";
+    const values = [
+      entry.publishedMs,
+      entry.updatedMs,
+      write.documentHash,
+      JSON.stringify(write.categories),
+      JSON.stringify(entry),
+      write.pieces.atom,
+      write.pieces.rss,
+      write.pieces.json,
+      write.renderKey,
+    ];
+    return this.run("save", async () => {
+      const statements: D1PreparedStatement[] = [];
+      let groups: string[];
+      if (before === null) {
+        statements.push(
+          this.db
+            .prepare(
+              `INSERT OR IGNORE INTO entries (id, published_ms, updated_ms, document_hash, categories, entry, atom, rss, json, render_key, position)
+               SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, value FROM site_state WHERE key = 'next_position'`,
+            )
+            .bind(entry.id, ...values),
+          this.db.prepare(
+            `UPDATE site_state SET value = value + 1 WHERE key = 'next_position' AND value IN (SELECT position FROM entries)`,
+          ),
+          this.db.prepare("DELETE FROM tombstones WHERE id = ?").bind(entry.id),
+          // The page of the position the row actually took.
+          this.db
+            .prepare(
+              `INSERT INTO dirty (grp, seq) SELECT 'page:' || ((position - 1) / ? + 1), (SELECT value + 1 FROM site_state WHERE key = 'seq') FROM entries WHERE ${guard} ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+            )
+            .bind(this.pageSize, entry.id, write.documentHash),
+        );
+        groups = [];
+      } else {
+        statements.push(
+          this.db
+            .prepare(
+              `UPDATE entries SET published_ms = ?, updated_ms = ?, document_hash = ?, categories = ?, entry = ?, atom = ?, rss = ?, json = ?, render_key = ? WHERE ${guard}`,
+            )
+            .bind(...values, entry.id, before.documentHash),
+        );
+        groups = [
+          pageGroup(pageOf(before.position, this.pageSize)),
+          ...before.categories.map((c) => categoryGroup(c.slug)),
+        ];
+      }
+      statements.push(...this.categoryStatements(write, guard));
+      groups.push(...write.categories.map((c) => categoryGroup(c.slug)));
+      statements.push(...this.markChanged(groups));
+      const results = await this.db.batch(statements);
+      if ((results[0]?.meta.changes ?? 0) !== 1) return "conflict";
+      return before === null ? "created" : "updated";
+    });
+  }
+
+  /** Removes an entry, leaving a tombstone. False when there was none. */
+  async delete(id: string, now: number): Promise<boolean> {
+    return this.run("delete", async () => {
+      const before = await this.find(id);
+      if (!before) return false;
+      const results = await this.db.batch([
+        this.db.prepare("DELETE FROM entries WHERE id = ?").bind(id),
+        this.db.prepare("DELETE FROM entry_categories WHERE id = ?").bind(id),
+        this.db
+          .prepare("INSERT OR REPLACE INTO tombstones (id, deleted_ms) VALUES (?, ?)")
+          .bind(id, now),
+        ...this.markChanged([
+          pageGroup(pageOf(before.position, this.pageSize)),
+          ...before.categories.map((c) => categoryGroup(c.slug)),
+        ]),
+      ]);
+      return (results[0]?.meta.changes ?? 0) === 1;
+    });
+  }
+
+  /** The newest entries, newest first (the order of `compareEntries`). */
+  async newest(limit: number): Promise<StoredEntry[]> {
+    return this.all(
+      `SELECT ${STORED_COLUMNS} FROM entries ORDER BY published_ms DESC, id ASC LIMIT ?`,
+      limit,
+    );
+  }
+
+  /** Entries whose positions fall in [from, to], newest first. */
+  async positioned(from: number, to: number): Promise<StoredEntry[]> {
+    return this.all(
+      `SELECT ${STORED_COLUMNS} FROM entries WHERE position BETWEEN ? AND ? ORDER BY published_ms DESC, id ASC`,
+      from,
+      to,
+    );
+  }
+
+  /** The newest entries of a category. */
+  async inCategory(slug: string, limit: number): Promise<StoredEntry[]> {
+    return this.all(
+      `SELECT ${STORED_COLUMNS.split(", ")
+        .map((c) => `e.${c}`)
+        .join(
+          ", ",
+        )} FROM entry_categories c JOIN entries e ON e.id = c.id WHERE c.slug = ? ORDER BY c.published_ms DESC, c.id ASC LIMIT ?`,
+      slug,
+      limit,
+    );
+  }
+
+  /** Every category with entries, by slug, with the label of its newest entry. */
+  async categories(): Promise<Array<StoredCategory & { count: number }>> {
+    return this.run("categories", async () => {
+      const { results } = await this.db
+        .prepare(
+          "SELECT slug, label, MAX(published_ms) AS newest, COUNT(*) AS count FROM entry_categories GROUP BY slug ORDER BY slug",
+        )
+        .all<Row>();
+      return results.map((r) => ({
+        slug: String(r.slug),
+        label: String(r.label),
+        count: Number(r.count),
+      }));
+    });
+  }
+
+  async count(): Promise<{ entries: number; newestMs: number | null }> {
+    return this.run("count", async () => {
+      const row = await this.db
+        .prepare("SELECT COUNT(*) AS n, MAX(updated_ms) AS newest FROM entries")
+        .first<Row>();
+      return {
+        entries: Number(row?.n ?? 0),
+        newestMs: row?.newest === null || row?.newest === undefined ? null : Number(row.newest),
+      };
+    });
+  }
+
+  /** The most recent removals, newest first. */
+  async tombstones(limit: number): Promise<Tombstone[]> {
+    return this.run("tombstones", async () => {
+      const { results } = await this.db
+        .prepare("SELECT id, deleted_ms FROM tombstones ORDER BY deleted_ms DESC, id LIMIT ?")
+        .bind(limit)
+        .all<Row>();
+      return results.map((r) => ({ id: String(r.id), deletedMs: Number(r.deleted_ms) }));
+    });
+  }
+
+  /** The groups changed since the last publish. */
+  async dirtyGroups(): Promise<string[]> {
+    return this.run("dirty", async () => {
+      const { results } = await this.db.prepare("SELECT grp FROM dirty ORDER BY grp").all<Row>();
+      return results.map((r) => String(r.grp));
+    });
+  }
+
+  /** Records that the live version was rendered from `seq`: its changes are published. */
+  async markPublished(seq: number): Promise<void> {
+    await this.run("published", () =>
+      this.db.batch([
+        this.db.prepare("DELETE FROM dirty WHERE seq <= ?").bind(seq),
+        this.db
+          .prepare("UPDATE site_state SET value = MAX(value, ?) WHERE key = 'published_seq'")
+          .bind(seq),
+      ]),
+    );
+  }
+
+  /**
+   * Takes the publishing lease until `until` (epoch ms) if nobody holds it: one publisher at a time,
+   * so two ingests never prune each other's versions. A crashed holder's lease runs out by itself.
+   */
+  async tryLock(now: number, until: number): Promise<boolean> {
+    return this.run("lock", async () => {
+      const result = await this.db
+        .prepare("UPDATE site_state SET value = ? WHERE key = 'lock_until' AND value < ?")
+        .bind(until, now)
+        .run();
+      return result.meta.changes === 1;
+    });
+  }
+
+  async unlock(until: number): Promise<void> {
+    await this.run("unlock", () =>
+      this.db
+        .prepare("UPDATE site_state SET value = 0 WHERE key = 'lock_until' AND value = ?")
+        .bind(until)
+        .run(),
+    );
+  }
+
+  private async all(sql: string, ...bindings: unknown[]): Promise<StoredEntry[]> {
+    return this.run("entries", async () => {
+      const { results } = await this.db
+        .prepare(sql)
+        .bind(...bindings)
+        .all<Row>();
+      return results.map(toStored);
+    });
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The ingest API inside workerd: authorization, limits, statuses, idempotency, updates, deletes,
+ * concurrent ingests, and what the published feeds say afterwards.
+ */
+import { reset } from "cloudflare:test";
+import { XMLParser } from "fast-xml-parser";
+import { beforeEach, describe, expect, it } from "vitest";
+import { convertDocument } from "../../src/pipeline.js";
+import { request } from "./helpers.js";
+
+const TOKEN = "test-ingest-token";
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+/** 2021-12-15T18:57:46Z */
+const T0 = 1_639_594_666_000;
+const HOUR = 3_600_000;
+
+beforeEach(async () => {
+  await reset();
+});
+
+/** A seed-format document about article n, published n hours after T0. */
+function seed(n: number, options: { at?: number; body?: string; tag?: string } = {}): string {
+  const tag = options.tag ? ` <a rel="tag" href="/tags/${options.tag}">${options.tag}</a>` : "";
+  return [
+    `<!--${options.at ?? T0 + n * HOUR}-->`,
+    `[Article ${n}](https://source.example/news/${n}.html)`,
+    "------",
+    `<p>${options.body ?? `The body of article ${n}.`}${tag}</p>`,
+  ].join("\n");
+}
+
+async function post(body: BodyInit, contentType: string, headers: Record<string, string> = AUTH) {
+  return request("/api/documents", {
+    method: "POST",
+    body,
+    headers: { "Content-Type": contentType, ...headers },
+  });
+}
+
+interface Answer {
+  documents: Array<{ name: string; status: string; id?: string; updated?: string; error?: string }>;
+  published: { version: string } | null;
+}
+
+async function ingest(text: string): Promise<Answer> {
+  const response = await post(text, "text/plain; charset=utf-8");
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as Answer;
+}
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+interface AtomFeed {
+  entry?: unknown;
+  link?: unknown;
+  "fh:archive"?: unknown;
+  "at:deleted-entry"?: unknown;
+}
+
+async function atom(path: string): Promise<AtomFeed> {
+  const response = await request(path);
+  expect(response.status, path).toBe(200);
+  return (xml.parse(await response.text()) as { feed: AtomFeed }).feed;
+}
+
+function entryIds(feed: AtomFeed): string[] {
+  return asArray(feed.entry as Array<{ id: string }>).map((e) => e.id);
+}
+
+function linkOf(feed: AtomFeed, rel: string): string | undefined {
+  const links = asArray(feed.link as Array<{ "@rel": string; "@href": string }>);
+  return links.find((l) => l["@rel"] === rel)?.["@href"];
+}
+
+describe("authorization", () => {
+  it.each([
+    ["no Authorization header", {}],
+    ["a wrong token", { Authorization: "Bearer not-the-token" }],
+    ["the token without Bearer", { Authorization: TOKEN }],
+    ["a token that only starts like ours", { Authorization: `Bearer ${TOKEN}x` }],
+  ])("answers 401 without detail to %s, and stores nothing", async (_, headers) => {
+    const response = await post(seed(1), "text/plain", headers);
+    expect(response.status).toBe(401);
+    expect(await response.text()).toBe("Unauthorized.\n");
+    expect(response.headers.get("WWW-Authenticate")).toContain("Bearer");
+    expect((await request("/health")).status).toBe(503);
+  });
+});
+
+describe("POST /api/documents", () => {
+  it("creates an entry from a text/plain document and publishes it", async () => {
+    const answer = await ingest(seed(1));
+    expect(answer.documents).toEqual([
+      {
+        name: "document.txt",
+        status: "created",
+        id: "https://source.example/news/1.html",
+        updated: "2021-12-15T19:57:46Z",
+      },
+    ]);
+    expect(entryIds(await atom("/feed.atom"))).toEqual(["https://source.example/news/1.html"]);
+    const json = (await (await request("/feed.json")).json()) as { items: Array<{ id: string }> };
+    expect(json.items.map((i) => i.id)).toEqual(["https://source.example/news/1.html"]);
+    expect(await (await request("/")).text()).toContain("Article 1");
+  });
+
+  it("gives the same entry as the build's convertDocument for the same document", async () => {
+    const text = seed(7, { tag: "World" });
+    const response = await post(text, "text/plain", AUTH);
+    expect(response.status).toBe(200);
+    const served = (await (await request("/feed.json")).json()) as { items: unknown[] };
+    const built = convertDocument(text, "document.txt");
+    const { renderJsonItem } = await import("../../src/render/json.js");
+    expect(served.items[0]).toEqual(JSON.parse(renderJsonItem(built)));
+  });
+
+  it("is idempotent: the same document again is unchanged and publishes nothing new", async () => {
+    const first = await ingest(seed(1));
+    const again = await ingest(seed(1));
+    expect(again.documents[0]?.status).toBe("unchanged");
+    expect(again.published).toBeNull();
+    const health = (await (await request("/health")).json()) as { version: string };
+    expect(health.version).toBe(first.published?.version);
+  });
+
+  it("updates the entry for a newer version of the URL: same id, new updated, first published kept", async () => {
+    await ingest(seed(1));
+    const answer = await ingest(seed(1, { at: T0 + 5 * HOUR, body: "Corrected body." }));
+    expect(answer.documents[0]).toMatchObject({
+      status: "updated",
+      id: "https://source.example/news/1.html",
+      updated: "2021-12-15T23:57:46Z",
+    });
+    const feed = await atom("/feed.atom");
+    const entries = asArray(feed.entry as Array<Record<string, unknown>>);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.id).toBe("https://source.example/news/1.html");
+    expect(entries[0]?.published).toBe("2021-12-15T19:57:46Z");
+    expect(entries[0]?.updated).toBe("2021-12-15T23:57:46Z");
+    expect(await (await request("/feed.rss")).text()).toContain("Corrected body.");
+  });
+
+  it("keeps the stored version when an older version of the article arrives", async () => {
+    await ingest(seed(1, { at: T0 + 5 * HOUR, body: "Newest." }));
+    const answer = await ingest(seed(1, { at: T0, body: "Oldest." }));
+    expect(answer.documents[0]?.status).toBe("unchanged");
+    expect(await (await request("/feed.rss")).text()).toContain("Newest.");
+  });
+
+  it("answers 422 with the build's file:line message for a bad document", async () => {
+    const bad = seed(1).replace(String(T0 + HOUR), "1639594666");
+    const response = await post(bad, "text/plain", AUTH);
+    expect(response.status).toBe(422);
+    const answer = (await response.json()) as Answer;
+    let message = "";
+    try {
+      convertDocument(bad, "document.txt");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^document\.txt:1: /);
+    expect(answer.documents).toEqual([
+      { name: "document.txt", status: "rejected", error: message },
+    ]);
+  });
+
+  it("takes a JSON batch, reporting each document; a bad one does not stop the others", async () => {
+    const response = await post(
+      JSON.stringify([
+        { name: "seeds/one.txt", text: seed(1) },
+        seed(2),
+        { name: "seeds/bad.txt", text: "no timestamp here" },
+      ]),
+      "application/json",
+    );
+    expect(response.status).toBe(422);
+    const answer = (await response.json()) as Answer;
+    expect(answer.documents.map((d) => [d.name, d.status])).toEqual([
+      ["seeds/one.txt", "created"],
+      ["document-2.txt", "created"],
+      ["seeds/bad.txt", "rejected"],
+    ]);
+    expect(answer.documents[2]?.error).toMatch(/^seeds\/bad\.txt:1: /);
+    expect(entryIds(await atom("/feed.atom"))).toHaveLength(2);
+  });
+
+  it("takes a multipart batch of files, named by their file names", async () => {
+    const form = new FormData();
+    form.append("a", new File([seed(1)], "seeds/a.txt", { type: "text/plain" }));
+    form.append("b", new File([seed(2)], "seeds/b.txt", { type: "text/plain" }));
+    const response = await request("/api/documents", { method: "POST", body: form, headers: AUTH });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as Answer;
+    expect(answer.documents.map((d) => [d.name, d.status])).toEqual([
+      ["seeds/a.txt", "created"],
+      ["seeds/b.txt", "created"],
+    ]);
+  });
+
+  it("answers 413 to a body over the limit, before converting anything", async () => {
+    const { MAX_INGEST_BYTES } = await import("../../src/worker/api.js");
+    const response = await post("x".repeat(MAX_INGEST_BYTES + 1), "text/plain");
+    expect(response.status).toBe(413);
+    expect((await request("/health")).status).toBe(503);
+  });
+
+  it("answers 415 to another content type and 400 to JSON that is not an array", async () => {
+    expect((await post(seed(1), "application/xml")).status).toBe(415);
+    expect((await post('{"text": "x"}', "application/json")).status).toBe(400);
+    expect((await post("[", "application/json")).status).toBe(400);
+  });
+
+  it("answers 405 with Allow to GET", async () => {
+    const response = await request("/api/documents");
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("POST, DELETE");
+  });
+
+  it("loses nothing when many ingests arrive at once", async () => {
+    const count = 12;
+    const responses = await Promise.all(
+      Array.from({ length: count }, (_, i) => post(seed(i + 1), "text/plain")),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(count).fill(200));
+    const json = (await (await request("/feed.json")).json()) as { items: unknown[] };
+    expect(json.items).toHaveLength(count);
+    const health = (await (await request("/health")).json()) as { entries: number };
+    expect(health.entries).toBe(count);
+  });
+});
+
+describe("DELETE /api/documents", () => {
+  it("removes the entry, announces it with an Atom tombstone, and 404s for an unknown URL", async () => {
+    await ingest(seed(1));
+    await ingest(seed(2));
+    const response = await request(
+      `/api/documents?url=${encodeURIComponent("https://source.example/news/1.html?utm_source=x#top")}`,
+      { method: "DELETE", headers: AUTH },
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      id: "https://source.example/news/1.html",
+      status: "deleted",
+    });
+    const feed = await atom("/feed.atom");
+    expect(entryIds(feed)).toEqual(["https://source.example/news/2.html"]);
+    const tombstones = asArray(feed["at:deleted-entry"] as Array<{ "@ref": string }>);
+    expect(tombstones.map((t) => t["@ref"])).toEqual(["https://source.example/news/1.html"]);
+    const again = await request(
+      `/api/documents?url=${encodeURIComponent("https://source.example/news/1.html")}`,
+      { method: "DELETE", headers: AUTH },
+    );
+    expect(again.status).toBe(404);
+  });
+
+  it("needs the token too", async () => {
+    const response = await request("/api/documents?url=https://source.example/news/1.html", {
+      method: "DELETE",
+    });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe("archives (RFC 5005)", () => {
+  it("a reader walks from the subscription feed back to the first article", async () => {
+    // The test site carries 50 entries per feed and archive page: 120 articles make two complete pages.
+    const docs = Array.from({ length: 120 }, (_, i) => ({
+      name: `seeds/${i}.txt`,
+      text: seed(i + 1),
+    }));
+    for (let i = 0; i < docs.length; i += 40) {
+      const response = await post(JSON.stringify(docs.slice(i, i + 40)), "application/json");
+      expect(response.status).toBe(200);
+    }
+    const seen = new Set<string>();
+    let feed = await atom("/feed.atom");
+    expect(feed["fh:archive"]).toBeUndefined();
+    for (const id of entryIds(feed)) seen.add(id);
+    let next = linkOf(feed, "prev-archive");
+    const pages: string[] = [];
+    while (next) {
+      const path = new URL(next).pathname;
+      pages.push(path);
+      feed = await atom(path);
+      expect(feed["fh:archive"]).toBeDefined();
+      expect(linkOf(feed, "current")).toMatch(/\/feed\.atom$/);
+      for (const id of entryIds(feed)) seen.add(id);
+      next = linkOf(feed, "prev-archive");
+    }
+    expect(pages).toEqual(["/archive/2.atom", "/archive/1.atom"]);
+    expect(seen.size).toBe(120);
+    expect(seen).toContain("https://source.example/news/1.html");
+    // Page 1 links forward to page 2; complete pages are cached long.
+    expect(linkOf(await atom("/archive/1.atom"), "next-archive")).toMatch(/\/archive\/2\.atom$/);
+    const page = await request("/archive/1.atom");
+    expect(page.headers.get("Cache-Control")).toContain("max-age=604800");
+    // JSON Feed walks the same way with next_url.
+    const json = (await (await request("/feed.json")).json()) as { next_url?: string };
+    expect(json.next_url).toMatch(/\/archive\/2\.json$/);
+  });
+});
+
+describe("category feeds and OPML", () => {
+  it("publishes a feed per category, linked from the page and listed in the OPML", async () => {
+    await ingest(seed(1, { tag: "World" }));
+    await ingest(seed(2, { tag: "Sports" }));
+    expect(entryIds(await atom("/category/world.atom"))).toEqual([
+      "https://source.example/news/1.html",
+    ]);
+    const rss = await request("/category/sports.rss");
+    expect(rss.status).toBe(200);
+    expect(await rss.text()).toContain("Article 2");
+    const page = await (await request("/")).text();
+    expect(page).toContain("/category/world.atom");
+    const opml = await request("/feeds.opml");
+    expect(opml.headers.get("Content-Type")).toBe("text/x-opml; charset=utf-8");
+    const text = await opml.text();
+    for (const path of ["feed.atom", "category/world.atom", "category/sports.json"])
+      expect(text).toContain(`xmlUrl="http://localhost:8787/${path}"`);
+    expect((await request("/category/nothing.atom")).status).toBe(404);
+  });
+});
