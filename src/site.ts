@@ -138,15 +138,16 @@ async function planSite(
   const open = await store.positioned(completePages * pageSize + 1, Number.MAX_SAFE_INTEGER);
   const byId = new Map([...newest, ...open].map((row) => [row.id, row]));
   const subscription = [...byId.values()].sort((a, b) => compareEntries(a.entry, b.entry));
-  const mainHistory = {
-    archive: false,
-    ...(completePages > 0 ? { prevArchive: feedLinks(config, archiveName(completePages)) } : {}),
-  };
+  // Until a page is complete the subscription feed holds everything and names no archive.
+  const mainHistory =
+    completePages > 0
+      ? { history: { archive: false, prevArchive: feedLinks(config, archiveName(completePages)) } }
+      : {};
   const deleted = await store.tombstones(TOMBSTONES_SHOWN);
   documents.push(
     ...renderFeedDocuments(
       pieces(subscription),
-      describeFeed(config, subscription, { history: mainHistory, deleted, ...hub }),
+      describeFeed(config, subscription, { ...mainHistory, deleted, ...hub }),
       FEED_PATHS,
     ),
   );

@@ -8,8 +8,10 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
-import { buildAndReport, publishThroughProxy } from "./publish-build.js";
+import { buildAndReport } from "./publish-build.js";
+import { ensureDevVars, publishSeedsThroughProxy } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
+import { readSiteConfigFile } from "./site-config.js";
 import { quietWrangler, spawnWrangler } from "./wrangler.js";
 
 /** Only the loopback interface: the local server is for this machine. */
@@ -32,10 +34,14 @@ async function main(argv: string[]): Promise<number> {
     throw new EdgefeedError(`--port expects a port number, got "${values.port}"`);
   quietWrangler();
 
-  const build = await buildAndReport(values);
-  // Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder below it.
-  await publishThroughProxy(
-    build,
+  await buildAndReport(values);
+  if (await ensureDevVars(path.dirname(path.resolve(values.config))))
+    console.log("wrote .dev.vars with a new INGEST_TOKEN for the ingest API (git-ignored)");
+  // The served site comes from the worker's entry store, so ingests add to the seeds, never replace
+  // them. Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder.
+  await publishSeedsThroughProxy(
+    values.seeds,
+    await readSiteConfigFile(values.config),
     {
       configPath: values.config,
       persist: { path: path.join(values["persist-to"], "v3") },

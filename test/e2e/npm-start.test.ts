@@ -25,7 +25,7 @@ describe("npm start", () => {
   it("prints the build, the publish and the address, and nothing about telemetry or Cloudflare's hosts", () => {
     const log = stack.log();
     expect(log).toMatch(/build: read \d+, published [1-9]\d*/);
-    expect(log).toMatch(/local KV: published version [0-9a-f]{16}/);
+    expect(log).toMatch(/local KV: entries created \d+, .*; published version [0-9a-f]{16}/);
     expect(log).toContain("serving http://localhost:");
     expect(log).not.toMatch(
       /telemetry|metrics|cloudflare\.com|update available|ENOTFOUND|EAI_AGAIN/i,
@@ -112,9 +112,25 @@ describe("npm start", () => {
     const response = await fetch(`${stack.origin}/`);
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
     expect(response.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
-    expect(await response.text()).toBe(
-      await readFile(path.join(stack.outDir, "index.html"), "utf8"),
+    // The served page is the build's, plus the links only the worker's site has (categories, OPML).
+    const page = await response.text();
+    const built = await readFile(path.join(stack.outDir, "index.html"), "utf8");
+    for (const title of built.match(/<h2>.*<\/h2>/g) ?? []) expect(page).toContain(title);
+    expect(page).toContain("/feeds.opml");
+  });
+
+  it("npm run publish sends the seeds to the running worker: every document unchanged", async () => {
+    const { execFile } = await import("node:child_process");
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "npm",
+        ["run", "--silent", "publish", "--", "--to", stack.origin],
+        { cwd: path.resolve(import.meta.dirname, "../.."), env: { ...process.env, CI: "true" } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
     );
+    expect(output).toMatch(/^unchanged /m);
+    expect(output).toMatch(/created 0, updated 0, unchanged [1-9]\d*, rejected 0/);
   });
 
   it("answers a feed quickly once warm (median of 50 sequential GETs under 50 ms)", async () => {
