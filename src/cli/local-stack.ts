@@ -31,6 +31,8 @@ export interface LocalStack {
   log(): string;
   /** Milliseconds from spawning `npm start` until /health answered 200. */
   readonly startupMs: number;
+  /** The process group of npm and everything it started (wrangler, workerd). */
+  readonly processGroup: number;
   stop(): Promise<void>;
 }
 
@@ -139,5 +141,12 @@ export async function startLocalStack(
     await stop();
     throw new Error(`${(error as Error).message}\n--- npm start printed ---\n${output}`);
   }
-  return { origin, outDir, log: () => output, startupMs: Date.now() - started, stop };
+  return {
+    origin,
+    outDir,
+    log: () => output,
+    startupMs: Date.now() - started,
+    processGroup: child.pid as number,
+    stop,
+  };
 }
