@@ -99,6 +99,12 @@ describe("our Atom and RSS against the feed package's", () => {
   });
 });
 
+/** A one-item feed of the `feed` package, for pinning its behaviour. */
+function tinyFeed(): Feed {
+  return new Feed({ id: "x", title: "x", link: "https://x.example/", updated: new Date(0) });
+}
+const TINY_ITEM = { title: "t", link: "https://x.example/a", date: new Date(0) };
+
 describe("why edgefeed does not emit the feed package's output", () => {
   it("feed writes JSON Feed 1.0, not 1.1", () => {
     expect(JSON.parse(renderWithFeedPackage(entries).json1()).version).toBe(
@@ -107,32 +113,18 @@ describe("why edgefeed does not emit the feed package's output", () => {
   });
 
   it("feed types a .jpg enclosure as image/jpg, which no registry defines", () => {
-    const feed = new Feed({
-      id: "x",
-      title: "x",
-      link: "https://x.example/",
-      updated: new Date(0),
-    });
+    const feed = tinyFeed();
     feed.addItem({
-      title: "t",
-      link: "https://x.example/a",
-      date: new Date(0),
+      ...TINY_ITEM,
       image: "https://x.example/a.jpg",
     });
     expect(feed.rss2()).toContain('type="image/jpg"');
   });
 
   it("feed reads `&amp;` in text as `&`, changing what the author wrote", () => {
-    const feed = new Feed({
-      id: "x",
-      title: "x",
-      link: "https://x.example/",
-      updated: new Date(0),
-    });
+    const feed = tinyFeed();
     feed.addItem({
-      title: "t",
-      link: "https://x.example/a",
-      date: new Date(0),
+      ...TINY_ITEM,
       description: "<b>",
     });
     feed.addCategory("Fish &amp; Chips");
