@@ -27,8 +27,7 @@ import { renderOpml } from "./render/opml.js";
 import { categoryGroup, type EntryStore, pageGroup, type StoredEntry } from "./store/entries.js";
 import { StoreError } from "./store/errors.js";
 import { findDocument, type Manifest, type ManifestDocument } from "./store/manifest.js";
-import { type PublishReport, publishVersion } from "./store/publish.js";
-import { readManifest } from "./store/read.js";
+import { type PublishReport, publishVersion, readLiveManifest } from "./store/publish.js";
 
 /** Archive pages: `archive/<n>.atom|.rss|.json`, n from 1 (the oldest). */
 export const ARCHIVE_PREFIX = "archive/";
@@ -83,15 +82,6 @@ export interface SitePublishReport extends PublishReport {
   readonly rendered: number;
   /** Paths of the feed documents whose content changed, for WebSub pings. */
   readonly changedFeeds: readonly string[];
-}
-
-async function liveManifestOrNull(kv: KVNamespace): Promise<Manifest | null> {
-  try {
-    return await readManifest(kv);
-  } catch (error) {
-    if (error instanceof StoreError && error.cause === undefined) return null;
-    throw error;
-  }
 }
 
 /** Everything one publish renders, as site documents. */
@@ -248,7 +238,7 @@ export async function publishFromStore(
 ): Promise<SitePublishReport> {
   const state = await store.state();
   const renderKey = await renderKeyOf(config);
-  const live = await liveManifestOrNull(kv);
+  const live = await readLiveManifest(kv);
   const plan = await planSite(store, config, live, {
     ...options,
     renderKey,

@@ -79,7 +79,7 @@ export async function versionOf(
 }
 
 /** The live manifest, or null when there is none or it is unreadable (the new one replaces it). */
-async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null> {
+export async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null> {
   try {
     return await readManifest(kv);
   } catch (error) {
