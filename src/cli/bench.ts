@@ -368,9 +368,19 @@ async function main(): Promise<void> {
       ? ""
       : `serving ${sizes[0]} documents with npm start, ${serveSeconds} s of load per route…\n`,
   );
-  const serving = values["no-serve"]
-    ? undefined
-    : await measureServing(path.join(BENCH_DIR, `corpus-${sizes[0]}`, "seeds"), serveSeconds);
+  let serving: Awaited<ReturnType<typeof measureServing>> | undefined;
+  let servingError: string | undefined;
+  if (!values["no-serve"]) {
+    try {
+      serving = await measureServing(
+        path.join(BENCH_DIR, `corpus-${sizes[0]}`, "seeds"),
+        serveSeconds,
+      );
+    } catch (error) {
+      // The build figures stand on their own; say why the serving ones are missing.
+      servingError = (error as Error).message.split("\n").slice(0, 6).join("\n");
+    }
+  }
 
   console.log(
     "\nBuild (full build in a fresh process, no cache; incremental = one new document, cache warm)",
@@ -402,6 +412,7 @@ async function main(): Promise<void> {
     `  feed package, for scale: Atom ${render.feedPackageAtom.toFixed(2)}  RSS ${render.feedPackageRss.toFixed(2)}`,
   );
 
+  if (servingError) console.log(`\nServing: not measured, npm start failed:\n${servingError}`);
   if (serving) {
     console.log(
       `\nServing with wrangler dev on 127.0.0.1 (10 connections, ${serveSeconds} s per route; feed.atom ${(serving.atom.bytesPerResponse / 1024).toFixed(0)} KiB on the wire with gzip)`,
@@ -424,7 +435,16 @@ async function main(): Promise<void> {
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const json = { date, machine, node: process.version, sizes: results, floor, render, serving };
+  const json = {
+    date,
+    machine,
+    node: process.version,
+    sizes: results,
+    floor,
+    render,
+    serving,
+    servingError,
+  };
   await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(CHART_FILE, renderChart(results, machine, date));
   await appendFile(path.join(BENCH_DIR, "history.jsonl"), `${JSON.stringify(json)}\n`);
