@@ -229,15 +229,15 @@ describe("parseDocument", () => {
       );
     });
 
-    it("rejects a body with more elements than the limit, at the line where it is passed", () => {
+    it("rejects a body with more tags than the limit, at the line where it is passed", () => {
       const body = `<p>fine</p>\n${"<span>".repeat(30)}\n${"<div>".repeat(30)}\n`;
       try {
-        parseDocument(bytes(doc({ body })), FILE, { ...DEFAULT_DOCUMENT_LIMITS, maxElements: 40 });
+        parseDocument(bytes(doc({ body })), FILE, { ...DEFAULT_DOCUMENT_LIMITS, maxTags: 40 });
         throw new Error("parsed");
       } catch (e) {
         expect(e).toBeInstanceOf(DocumentError);
         expect((e as DocumentError).line).toBe(6);
-        expect((e as DocumentError).reason).toMatch(/more than 40 elements; split the document/);
+        expect((e as DocumentError).reason).toMatch(/more than 40 tags; split the document/);
       }
     });
 

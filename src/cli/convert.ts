@@ -71,9 +71,14 @@ export class ConvertPool {
   private readonly slots: Slot[] = [];
   private closed = false;
 
+  /**
+   * @param script the worker module (tests give one that can be made to hang); it posts "ready" once
+   *   loaded, then answers each ConvertJob with a ConvertReply.
+   */
   constructor(
     size: number,
     private readonly timeBudgetMs = DEFAULT_TIME_BUDGET_MS,
+    private readonly script: URL = new URL("./convert-worker.ts", import.meta.url),
   ) {
     for (let i = 0; i < size; i++) {
       const slot: Slot = {
@@ -87,7 +92,7 @@ export class ConvertPool {
   }
 
   private spawn(slotOf: () => Slot): Worker {
-    const worker = new Worker(new URL("./convert-worker.ts", import.meta.url));
+    const worker = new Worker(this.script);
     worker.on("message", (reply: ConvertReply | "ready") => {
       const slot = slotOf();
       if (reply === "ready") {

@@ -1,6 +1,7 @@
 /**
  * Thousands of mixed requests against the real stack (wrangler dev and workerd on 127.0.0.1): feeds,
- * conditional requests, HEAD, redirects, unknown paths, wrong methods. Bounded in count and time.
+ * conditional requests, HEAD, redirects, unknown paths, wrong methods, and ingest requests without or
+ * with a wrong token, malformed, with too many documents, with broken JSON. Bounded in count and time.
  * Every answer must be the right status with the right body; none may be a 5xx.
  *
  * Memory: `wrangler dev` itself grows by about 40 KB per request, whatever the worker (measured with a
@@ -152,6 +153,19 @@ beforeAll(async () => {
   const lastModified =
     (await fetch(`${stack.origin}/feed.rss`, { method: "HEAD" })).headers.get("last-modified") ??
     "";
+  // The served page lists the worker's whole entry store (categories, OPML), not just the build's page.
+  const indexHash = sha256(await (await fetch(`${stack.origin}/`)).arrayBuffer());
+  const token =
+    /^INGEST_TOKEN=(.*)$/m.exec(readFileSync(path.join(ROOT, ".dev.vars"), "utf8"))?.[1]?.trim() ??
+    "";
+  const ingest = (body: string, type: string, auth: string | undefined): RequestInit => ({
+    method: "POST",
+    body,
+    headers: {
+      "content-type": type,
+      ...(auth === undefined ? {} : { authorization: `Bearer ${auth}` }),
+    },
+  });
   probes = [
     {
       name: "Atom, gzip",
@@ -174,7 +188,37 @@ beforeAll(async () => {
       status: 200,
       bodyHash: body("feed.json"),
     },
-    { name: "index page", path: "/", status: 200, bodyHash: body("index.html") },
+    { name: "index page", path: "/", status: 200, bodyHash: indexHash },
+    {
+      name: "ingest without token",
+      path: "/api/documents",
+      init: ingest("x", "text/plain", undefined),
+      status: 401,
+    },
+    {
+      name: "ingest, wrong token",
+      path: "/api/documents",
+      init: ingest("x", "text/plain", `${token}x`),
+      status: 401,
+    },
+    {
+      name: "ingest, malformed document",
+      path: "/api/documents",
+      init: ingest("<!--17a8-->\n[T](/x)\n------\n<p>x</p>", "text/plain", token),
+      status: 422,
+    },
+    {
+      name: "ingest, 501 documents",
+      path: "/api/documents",
+      init: ingest(JSON.stringify(Array(501).fill("x")), "application/json", token),
+      status: 413,
+    },
+    {
+      name: "ingest, broken JSON",
+      path: "/api/documents",
+      init: ingest("[{", "application/json", token),
+      status: 400,
+    },
     { name: "HEAD", path: "/feed.atom", init: { method: "HEAD" }, status: 200 },
     {
       name: "If-None-Match",

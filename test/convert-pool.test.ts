@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ConvertPool } from "../src/cli/convert.js";
+
+const HANGING_WORKER = new URL("./fixtures/hanging-convert-worker.mjs", import.meta.url);
+let pool: ConvertPool | undefined;
+
+afterEach(async () => {
+  await pool?.close();
+});
+
+const job = (seq: number, file: string) => ({ seq, file, bytes: new TextEncoder().encode(file) });
+
+describe("ConvertPool", () => {
+  it("stops a document that outlives the time budget, rejects it, and converts the others queued behind it", async () => {
+    pool = new ConvertPool(1, 1000, HANGING_WORKER);
+    const results = await Promise.all(
+      [job(1, "a.txt"), job(2, "hang.txt"), job(3, "b.txt"), job(4, "c.txt")].map((j) =>
+        pool?.convert(j),
+      ),
+    );
+    expect(results[1]).toEqual({
+      ok: false,
+      line: 1,
+      reason: "took longer than 1000 ms to convert and was stopped; simplify or split the document",
+    });
+    expect(results.filter((r) => r?.ok).map((r) => (r?.ok ? r.id : ""))).toEqual([
+      "https://x.example/a.txt",
+      "https://x.example/b.txt",
+      "https://x.example/c.txt",
+    ]);
+  });
+
+  it("keeps working after a thread was replaced", async () => {
+    pool = new ConvertPool(2, 1000, HANGING_WORKER);
+    await pool.convert(job(1, "hang-1.txt"));
+    const after = await Promise.all(
+      [job(2, "d.txt"), job(3, "e.txt"), job(4, "f.txt")].map((j) => pool?.convert(j)),
+    );
+    expect(after.every((r) => r?.ok)).toBe(true);
+  });
+});
