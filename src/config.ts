@@ -16,6 +16,8 @@ export interface SiteConfig {
   readonly author: string;
   /** How many of the newest entries each feed carries. */
   readonly entriesPerFeed: number;
+  /** WebSub hub every feed names and the worker pings after each publish (`WEBSUB_HUB`); none when unset. */
+  readonly hub?: string;
 }
 
 /** The public paths of the three feeds, relative to the site URL. */
@@ -86,6 +88,7 @@ export function readSiteConfig(vars: Readonly<Record<string, unknown>>): SiteCon
   }
 
   const title = readString(vars, "FEED_TITLE");
+  const hub = readHub(vars);
   return {
     siteUrl: url.href,
     title,
@@ -93,7 +96,26 @@ export function readSiteConfig(vars: Readonly<Record<string, unknown>>): SiteCon
     language,
     author: readString(vars, "FEED_AUTHOR", title),
     entriesPerFeed: entries,
+    ...(hub !== undefined ? { hub } : {}),
   };
+}
+
+/** The optional WebSub hub: an absolute http(s) URL, or nothing when `WEBSUB_HUB` is empty. */
+function readHub(vars: Readonly<Record<string, unknown>>): string | undefined {
+  const raw = readString(vars, "WEBSUB_HUB", "");
+  if (raw === "") return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:" && url?.protocol !== "http:")
+    throw new ConfigError(
+      "WEBSUB_HUB",
+      `expected an http(s) URL like https://pubsubhubbub.appspot.com/, or "" for no hub, got "${raw}"`,
+    );
+  return url.href;
 }
 
 /** Absolute URL of a path on the site. */

@@ -59,6 +59,15 @@ export async function renderKeyOf(config: SiteConfig): Promise<string> {
   return (await contentHash(JSON.stringify([RENDERER_VERSION, config.author]))).slice(0, 16);
 }
 
+/**
+ * What the published documents depend on besides the entries: the pieces' key and the hub every feed
+ * names. A live version made with another key is rendered again in full (so a hub configured later
+ * reaches every feed, not only those an ingest touches).
+ */
+async function siteKeyOf(config: SiteConfig, renderKey: string): Promise<string> {
+  return (await contentHash(JSON.stringify([renderKey, config.hub ?? null]))).slice(0, 16);
+}
+
 /** An entry's pieces, rendered again when they were rendered with other settings. */
 function piecesOf(row: StoredEntry, config: SiteConfig, renderKey: string): EntryPieces {
   return row.renderKey === renderKey ? row.pieces : renderEntryPieces(row.entry, config);
@@ -69,8 +78,6 @@ const categoryName = (slug: string) => `${CATEGORY_PREFIX}${slug}`;
 
 export interface SitePublishOptions {
   readonly now: number;
-  /** WebSub hub the feeds name. */
-  readonly hub?: string;
   /** Render every document, not only the stale ones (first publish, settings changed). */
   readonly full?: boolean;
 }
@@ -111,14 +118,13 @@ async function planSite(
   store: EntryStore,
   config: SiteConfig,
   live: Manifest | null,
-  options: SitePublishOptions & { renderKey: string; nextPosition: number },
+  options: SitePublishOptions & { renderKey: string; siteKey: string; nextPosition: number },
 ): Promise<RenderPlan> {
   const { renderKey } = options;
   const pageSize = store.pageSize;
-  const full = options.full === true || live === null || live.renderKey !== renderKey;
+  const full = options.full === true || live === null || live.renderKey !== options.siteKey;
   const dirty = new Set(await store.dirtyGroups());
   const completePages = Math.floor((options.nextPosition - 1) / pageSize);
-  const hub = options.hub ? { hub: options.hub } : {};
   const pieces = (rows: readonly StoredEntry[]) => rows.map((r) => piecesOf(r, config, renderKey));
   const documents: SiteDocument[] = [];
 
@@ -137,7 +143,7 @@ async function planSite(
   documents.push(
     ...renderFeedDocuments(
       pieces(subscription),
-      describeFeed(config, subscription, { ...mainHistory, deleted, ...hub }),
+      describeFeed(config, subscription, { ...mainHistory, deleted }),
       FEED_PATHS,
     ),
   );
@@ -158,7 +164,6 @@ async function planSite(
       name,
       title: `${config.title} (archive ${page})`,
       history,
-      ...hub,
     });
     documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
     rendered.add(name);
@@ -185,7 +190,6 @@ async function planSite(
       name,
       id: category.links.atom,
       title: category.title,
-      ...hub,
     });
     documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
     rendered.add(name);
@@ -238,10 +242,12 @@ export async function publishFromStore(
 ): Promise<SitePublishReport> {
   const state = await store.state();
   const renderKey = await renderKeyOf(config);
+  const siteKey = await siteKeyOf(config, renderKey);
   const live = await readLiveManifest(kv);
   const plan = await planSite(store, config, live, {
     ...options,
     renderKey,
+    siteKey,
     nextPosition: state.nextPosition,
   });
   const prepared = await prepareDocuments(plan.documents);
@@ -254,7 +260,7 @@ export async function publishFromStore(
     {
       now: options.now,
       carried,
-      renderKey,
+      renderKey: siteKey,
       seq: state.seq,
       caching: (path) => (path.startsWith(ARCHIVE_PREFIX) ? "archive" : undefined),
     },

@@ -144,8 +144,6 @@ async function saveConverted(
 
 export interface IngestOptions {
   readonly now?: number;
-  /** WebSub hub the feeds name. */
-  readonly hub?: string;
 }
 
 /**
@@ -188,11 +186,7 @@ export async function publishPending(
   options: IngestOptions = {},
 ): Promise<SitePublishReport | null> {
   const { seq } = await store.state();
-  return publishChanges(store, kv, config, {
-    now: options.now ?? Date.now(),
-    seq,
-    ...(options.hub ? { hub: options.hub } : {}),
-  });
+  return publishChanges(store, kv, config, { now: options.now ?? Date.now(), seq });
 }
 
 /**

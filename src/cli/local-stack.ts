@@ -4,10 +4,12 @@
  * it (its whole process group: npm, tsx, wrangler, workerd) when the test is done.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+import { readDevVarsToken } from "./dev-vars.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -29,6 +31,8 @@ export interface LocalStack {
   readonly outDir: string;
   /** Everything the stack printed so far. */
   log(): string;
+  /** The ingest API's token: INGEST_TOKEN of the `.dev.vars` beside the config the stack runs with. */
+  ingestToken(): Promise<string>;
   /** Milliseconds from spawning `npm start` until /health answered 200. */
   readonly startupMs: number;
   /** The process group of npm and everything it started (wrangler, workerd). */
@@ -85,12 +89,42 @@ async function waitForClosed(port: number, deadline: number): Promise<void> {
   throw new Error(`something still listens on 127.0.0.1:${port} after npm start was stopped`);
 }
 
+export interface LocalStackOptions {
+  /** Seeds folder; default `seeds/`. */
+  readonly seeds?: string;
+  /**
+   * `[vars]` that override wrangler.toml's (e.g. WEBSUB_HUB): the stack then runs with a copy of the
+   * config in its own folder, with the repository's `.dev.vars` beside it when there is one.
+   */
+  readonly vars?: Readonly<Record<string, string>>;
+}
+
+/** A copy of wrangler.toml in `dir` with some [vars] replaced; returns its path. */
+async function writeConfigCopy(
+  dir: string,
+  vars: Readonly<Record<string, string>>,
+): Promise<string> {
+  const toml = parseToml(await readFile(path.join(ROOT, "wrangler.toml"), "utf8"));
+  const copy = {
+    ...toml,
+    main: path.resolve(ROOT, String(toml.main)),
+    vars: { ...(toml.vars as Record<string, unknown>), ...vars },
+  };
+  const file = path.join(dir, "wrangler.toml");
+  await writeFile(file, stringifyToml(copy));
+  await copyFile(path.join(ROOT, ".dev.vars"), path.join(dir, ".dev.vars")).catch(() => {
+    // None yet: npm start writes one beside the copy.
+  });
+  return file;
+}
+
 /** Runs `npm start -- --port P --out TMP --persist-to TMP` and waits until it serves. */
 export async function startLocalStack(
   timeoutMs = 90_000,
-  options: { seeds?: string } = {},
+  options: LocalStackOptions = {},
 ): Promise<LocalStack> {
   const work = await mkdtemp(path.join(tmpdir(), "edgefeed-e2e-"));
+  const config = options.vars ? await writeConfigCopy(work, options.vars) : undefined;
   const outDir = path.join(work, "out");
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -108,6 +142,7 @@ export async function startLocalStack(
       "--persist-to",
       path.join(work, "state"),
       ...(options.seeds ? ["--seeds", options.seeds] : []),
+      ...(config ? ["--config", config] : []),
     ],
     {
       cwd: ROOT,
@@ -145,6 +180,11 @@ export async function startLocalStack(
     origin,
     outDir,
     log: () => output,
+    ingestToken: async () => {
+      const token = await readDevVarsToken(config ? work : ROOT);
+      if (!token) throw new Error("npm start left no .dev.vars with an INGEST_TOKEN");
+      return token;
+    },
     startupMs: Date.now() - started,
     processGroup: child.pid as number,
     stop,

@@ -5,10 +5,10 @@
  * usage: tsx src/cli/publish.ts --to URL [--seeds DIR] [--token TOKEN] [--batch N]
  *   the token comes from --token, else $EDGEFEED_TOKEN, else INGEST_TOKEN in .dev.vars
  */
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { IngestResult } from "../api/ingest.js";
 import { EdgefeedError } from "../errors.js";
+import { readDevVarsToken } from "./dev-vars.js";
 import { readSeedDocuments } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
 
@@ -18,13 +18,8 @@ const DEFAULT_BATCH = 50;
 async function tokenFrom(option: string | undefined): Promise<string> {
   if (option) return option;
   if (process.env.EDGEFEED_TOKEN) return process.env.EDGEFEED_TOKEN;
-  try {
-    const vars = await readFile(".dev.vars", "utf8");
-    const match = /^INGEST_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(vars);
-    if (match?.[1]) return match[1].trim();
-  } catch {
-    // No .dev.vars: fall through.
-  }
+  const fromDevVars = await readDevVarsToken(".");
+  if (fromDevVars) return fromDevVars;
   throw new EdgefeedError(
     "no token: pass --token, set EDGEFEED_TOKEN, or run `npm start` once to write .dev.vars",
   );

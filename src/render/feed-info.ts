@@ -59,7 +59,7 @@ export interface FeedInfo {
   /** Absolute URL of the site's HTML page. */
   readonly home: string;
   readonly history?: HistoryLinks;
-  /** WebSub hub announcing this feed. */
+  /** WebSub hub announcing this feed (the site's `hub`). */
   readonly hub?: string;
   /** Removed entries to announce (Atom only). */
   readonly deleted?: readonly DeletedEntry[];
@@ -73,7 +73,6 @@ export interface FeedDocumentOptions {
   readonly id?: string;
   readonly title?: string;
   readonly history?: HistoryLinks;
-  readonly hub?: string;
   readonly deleted?: readonly DeletedEntry[];
 }
 
@@ -116,7 +115,7 @@ export function describeFeed(
     home: config.siteUrl,
     links: feedLinks(config, options.name ?? MAIN_FEED_NAME),
     ...(options.history ? { history: options.history } : {}),
-    ...(options.hub ? { hub: options.hub } : {}),
+    ...(config.hub ? { hub: config.hub } : {}),
     ...(options.deleted && options.deleted.length > 0 ? { deleted: options.deleted } : {}),
   };
 }

@@ -167,7 +167,7 @@ function publishedSummary(report: SitePublishReport | null) {
 
 /** Tells the WebSub hub which feeds changed, after the response (a hub failure is only logged). */
 export function pingHub(c: AppContext, config: SiteConfig, report: SitePublishReport | null): void {
-  const hub = hubOf(c);
+  const hub = config.hub;
   if (!hub || !report || report.changedFeeds.length === 0) return;
   const body = new URLSearchParams({ "hub.mode": "publish" });
   for (const path of report.changedFeeds)
@@ -182,12 +182,6 @@ export function pingHub(c: AppContext, config: SiteConfig, report: SitePublishRe
   } catch {
     // No execution context (direct app.request calls): the ping runs on its own.
   }
-}
-
-/** The configured WebSub hub, if any. */
-export function hubOf(c: AppContext): string | undefined {
-  const hub = (c.env as { WEBSUB_HUB?: string }).WEBSUB_HUB?.trim();
-  return hub ? hub : undefined;
 }
 
 function storeFailure(error: unknown): HttpError {
@@ -213,12 +207,9 @@ export async function handleIngest(c: AppContext): Promise<Response> {
   const bytes = await readBody(c);
   const documents = await readDocuments(c, bytes);
   const config = readSiteConfig({ ...c.env });
-  const hub = hubOf(c);
   let report: IngestReport;
   try {
-    report = await ingestDocuments(storeOf(c, config), c.env.FEEDS, config, documents, {
-      ...(hub ? { hub } : {}),
-    });
+    report = await ingestDocuments(storeOf(c, config), c.env.FEEDS, config, documents);
   } catch (error) {
     if (error instanceof StoreError) throw storeFailure(error);
     throw error;
@@ -237,12 +228,9 @@ export async function handleDelete(c: AppContext): Promise<Response> {
   const url = c.req.query("url");
   if (!url) throw badRequest("Name the article: DELETE /api/documents?url=<its URL>.");
   const config = readSiteConfig({ ...c.env });
-  const hub = hubOf(c);
   let result: Awaited<ReturnType<typeof deleteArticle>>;
   try {
-    result = await deleteArticle(storeOf(c, config), c.env.FEEDS, config, url, {
-      ...(hub ? { hub } : {}),
-    });
+    result = await deleteArticle(storeOf(c, config), c.env.FEEDS, config, url);
   } catch (error) {
     if (error instanceof StoreError) throw storeFailure(error);
     if (error instanceof TypeError) throw badRequest(`Not an article URL: ${url}`);

@@ -115,3 +115,38 @@ export async function decodeBody(response: Response): Promise<string> {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }
+
+/** The ingest API's token in the tests (vitest.config.ts binds it as INGEST_TOKEN). */
+export const TOKEN = "test-ingest-token";
+export const AUTH = { Authorization: `Bearer ${TOKEN}` };
+/** 2021-12-15T18:57:46Z */
+export const T0 = 1_639_594_666_000;
+export const HOUR = 3_600_000;
+
+/** A seed-format document about article n, published n hours after T0. */
+export function seed(
+  n: number,
+  options: { at?: number; body?: string; tag?: string } = {},
+): string {
+  const tag = options.tag ? ` <a rel="tag" href="/tags/${options.tag}">${options.tag}</a>` : "";
+  return [
+    `<!--${options.at ?? T0 + n * HOUR}-->`,
+    `[Article ${n}](https://source.example/news/${n}.html)`,
+    "------",
+    `<p>${options.body ?? `The body of article ${n}.`}${tag}</p>`,
+  ].join("\n");
+}
+
+/** POST /api/documents with a body of the given type (authorized unless other headers are given). */
+export async function postDocuments(
+  body: BodyInit,
+  contentType: string,
+  headers: Record<string, string> = AUTH,
+  workerEnv: Env = env,
+): Promise<Response> {
+  return request(
+    "/api/documents",
+    { method: "POST", body, headers: { "Content-Type": contentType, ...headers } },
+    workerEnv,
+  );
+}

@@ -6,36 +6,11 @@ import { reset } from "cloudflare:test";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
 import { convertDocument } from "../../src/pipeline.js";
-import { request } from "./helpers.js";
-
-const TOKEN = "test-ingest-token";
-const AUTH = { Authorization: `Bearer ${TOKEN}` };
-/** 2021-12-15T18:57:46Z */
-const T0 = 1_639_594_666_000;
-const HOUR = 3_600_000;
+import { AUTH, HOUR, postDocuments as post, request, seed, T0, TOKEN } from "./helpers.js";
 
 beforeEach(async () => {
   await reset();
 });
-
-/** A seed-format document about article n, published n hours after T0. */
-function seed(n: number, options: { at?: number; body?: string; tag?: string } = {}): string {
-  const tag = options.tag ? ` <a rel="tag" href="/tags/${options.tag}">${options.tag}</a>` : "";
-  return [
-    `<!--${options.at ?? T0 + n * HOUR}-->`,
-    `[Article ${n}](https://source.example/news/${n}.html)`,
-    "------",
-    `<p>${options.body ?? `The body of article ${n}.`}${tag}</p>`,
-  ].join("\n");
-}
-
-async function post(body: BodyInit, contentType: string, headers: Record<string, string> = AUTH) {
-  return request("/api/documents", {
-    method: "POST",
-    body,
-    headers: { "Content-Type": contentType, ...headers },
-  });
-}
 
 interface Answer {
   documents: Array<{ name: string; status: string; id?: string; updated?: string; error?: string }>;

@@ -1,0 +1,120 @@
+/**
+ * WebSub end to end: `npm start` with WEBSUB_HUB pointing at a fake hub on 127.0.0.1; a document
+ * ingested through the API makes the worker post `hub.mode=publish` with the changed feeds' URLs.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, ROOT, startLocalStack } from "../../src/cli/local-stack.js";
+import { categorySlug } from "../../src/site.js";
+
+/** What the fake hub received: one entry per request. */
+interface HubRequest {
+  readonly method: string;
+  readonly contentType: string;
+  readonly form: URLSearchParams;
+}
+
+let hub: Server;
+let hubUrl: string;
+const received: HubRequest[] = [];
+let stack: LocalStack;
+
+/** The site URL of wrangler.toml: the feeds' own URLs, which the hub hears of. */
+const SITE = "http://localhost:8787/";
+
+beforeAll(async () => {
+  hub = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      received.push({
+        method: req.method ?? "",
+        contentType: req.headers["content-type"] ?? "",
+        form: new URLSearchParams(body),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hub.listen(0, "127.0.0.1", resolve));
+  const address = hub.address();
+  hubUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+  stack = await startLocalStack(90_000, { vars: { WEBSUB_HUB: hubUrl } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  hub?.closeAllConnections();
+  await new Promise((resolve) => hub?.close(resolve));
+});
+
+/** Waits for the hub to have received `count` requests; the worker pings after answering. */
+async function hubRequests(count: number): Promise<readonly HubRequest[]> {
+  const deadline = Date.now() + 20_000;
+  while (received.length < count && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  return received;
+}
+
+/** A new article: the repository's seed with another URL and a later time. */
+async function newArticle(): Promise<{ text: string; url: string }> {
+  const seed = await readFile(path.join(ROOT, "seeds/000_2cee1c3ee14bd78d.txt"), "utf8");
+  const url = "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/al-websub-e2e.html";
+  const text = seed
+    .replace(/^<!--\d+-->/, "<!--1639681066000-->")
+    .replace(/\]\(https:[^)]+\)/, `](${url})`);
+  return { text, url };
+}
+
+const formats = (name: string) => ["atom", "json", "rss"].map((ext) => `${SITE}${name}.${ext}`);
+
+describe("WebSub with npm start", () => {
+  it("serves feeds that name the hub (Atom rel=hub, JSON Feed hubs)", async () => {
+    const atom = await (await fetch(`${stack.origin}/feed.atom`)).text();
+    expect(atom).toContain(`<link rel="hub" href="${hubUrl}"/>`);
+    const json = (await (await fetch(`${stack.origin}/feed.json`)).json()) as {
+      hubs?: unknown;
+    };
+    expect(json.hubs).toEqual([{ type: "WebSub", url: hubUrl }]);
+  });
+
+  it("an article ingested through the API makes the worker post hub.mode=publish with the changed feeds", async () => {
+    const { text, url } = await newArticle();
+    const response = await fetch(`${stack.origin}/api/documents?name=seeds/websub.txt`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${await stack.ingestToken()}`,
+        "Content-Type": "text/plain; charset=utf-8",
+      },
+      body: text,
+    });
+    const answer = (await response.json()) as { documents: Array<{ status: string }> };
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer.documents.map((d) => d.status)).toEqual(["created"]);
+
+    // The categories the new entry has, as its Atom entry says: their feeds changed too.
+    const feed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" }).parse(
+      await (await fetch(`${stack.origin}/feed.atom`)).text(),
+    ) as { feed: { entry: Array<{ id: string; category?: unknown }> } };
+    const entry = feed.feed.entry.find((e) => e.id === url);
+    const categories = [entry?.category ?? []].flat() as Array<{ "@term": string }>;
+    expect(categories.length).toBeGreaterThan(0);
+
+    const [ping, ...more] = await hubRequests(1);
+    expect(more).toEqual([]);
+    expect(ping?.method).toBe("POST");
+    expect(ping?.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(ping?.form.get("hub.mode")).toBe("publish");
+    expect(ping?.form.getAll("hub.url").sort()).toEqual(
+      [
+        ...formats("feed"),
+        ...categories.flatMap((c) => formats(`category/${categorySlug({ term: c["@term"] })}`)),
+      ].sort(),
+    );
+  });
+});
