@@ -26,30 +26,68 @@ export interface CachedFile {
   readonly result: ConvertResult;
 }
 
+/**
+ * One file's record as saved: a flat row, not an object with named keys, so that an index of 100,000
+ * documents stays small and quick to read (`[path, size, mtimeMs, hash, 1, id, publishedMs, updatedMs]`
+ * or `[path, size, mtimeMs, hash, 0, line, reason]`).
+ */
+type Row =
+  | [string, number, number, string, 1, string, number, number]
+  | [string, number, number, string, 0, number, string];
+
 interface CacheFile {
   readonly fingerprint: string;
-  readonly files: Record<string, CachedFile>;
+  readonly rows: Row[];
 }
 
-const CACHE_NAME = "build-index-v1.json";
+const CACHE_NAME = "build-index-v2.json";
+
+function toRow(relative: string, f: CachedFile): Row {
+  const r = f.result;
+  return r.ok
+    ? [relative, f.size, f.mtimeMs, f.hash, 1, r.id, r.publishedMs, r.updatedMs]
+    : [relative, f.size, f.mtimeMs, f.hash, 0, r.line, r.reason];
+}
+
+function fromRow(row: Row): [string, CachedFile] {
+  const [relative, size, mtimeMs, hash] = row;
+  const result: ConvertResult =
+    row[4] === 1
+      ? { ok: true, id: row[5], publishedMs: row[6], updatedMs: row[7] }
+      : { ok: false, line: row[5], reason: row[6] };
+  return [relative, { size, mtimeMs, hash, result }];
+}
 
 /** The hash a document is cached under. */
 export function contentHash(bytes: Uint8Array): string {
   return createHash("sha1").update(bytes).digest("hex");
 }
 
+/**
+ * Source that cannot change what a document converts to (its entry key or its rejection): the
+ * renderers, the worker, storage and the CLI. Everything else under src/ is fingerprinted, so a
+ * new conversion module is covered without being listed.
+ */
+const NOT_CONVERSION = /^(cli|worker|store|api|render)\/|^(publish|site)\.ts$/;
+
 async function hashTree(dir: string, hash: ReturnType<typeof createHash>): Promise<void> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+    .filter(
+      (e) =>
+        !NOT_CONVERSION.test(
+          path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"),
+        ),
+    )
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
   for (const file of files) hash.update(file.slice(dir.length)).update(await readFile(file));
 }
 
 /**
- * What the cached results depend on: our source code, the exact dependency versions (a new cheerio
- * may clean differently) and the site's settings.
+ * What the cached results depend on: the conversion code, the exact dependency versions (a new
+ * cheerio may clean differently) and the site's settings.
  */
 export async function buildFingerprint(config: SiteConfig, projectRoot: string): Promise<string> {
   const hash = createHash("sha256");
@@ -70,27 +108,28 @@ export class BuildCache {
   private constructor(
     private readonly file: string | undefined,
     private readonly fingerprint: string,
-    private files: Record<string, CachedFile>,
+    private files: Map<string, CachedFile>,
   ) {
-    for (const cached of Object.values(files)) this.byHash.set(cached.hash, cached.result);
+    for (const cached of files.values()) this.byHash.set(cached.hash, cached.result);
   }
 
   /** Opens the cache in `dir` (undefined: a cache that forgets everything, for --no-cache). */
   static async open(dir: string | undefined, fingerprint: string): Promise<BuildCache> {
-    if (dir === undefined) return new BuildCache(undefined, fingerprint, {});
+    if (dir === undefined) return new BuildCache(undefined, fingerprint, new Map());
     const file = path.join(dir, CACHE_NAME);
     try {
       const saved = JSON.parse(await readFile(file, "utf8")) as CacheFile;
-      if (saved.fingerprint === fingerprint) return new BuildCache(file, fingerprint, saved.files);
+      if (saved.fingerprint === fingerprint)
+        return new BuildCache(file, fingerprint, new Map(saved.rows.map(fromRow)));
     } catch {
       // Missing or damaged: start afresh.
     }
-    return new BuildCache(file, fingerprint, {});
+    return new BuildCache(file, fingerprint, new Map());
   }
 
   /** The record of a file whose size and modification time are what they were. */
   unchanged(relative: string, size: number, mtimeMs: number): CachedFile | undefined {
-    const cached = this.files[relative];
+    const cached = this.files.get(relative);
     return cached && cached.size === size && cached.mtimeMs === mtimeMs ? cached : undefined;
   }
 
@@ -99,15 +138,21 @@ export class BuildCache {
     return this.byHash.get(hash);
   }
 
-  /** Saves the records of exactly the files of this build (deleted files drop out). */
-  async save(files: Record<string, CachedFile>): Promise<void> {
+  /**
+   * Saves the records of exactly the files of this build (deleted files drop out); skipped when they
+   * are the ones it opened with.
+   */
+  async save(files: Map<string, CachedFile>): Promise<void> {
+    const unchanged =
+      files.size === this.files.size && [...files].every(([k, v]) => this.files.get(k) === v);
     this.files = files;
-    if (this.file === undefined) return;
+    if (this.file === undefined || unchanged) return;
     await mkdir(path.dirname(this.file), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;
+    const rows = [...files].map(([relative, f]) => toRow(relative, f));
     await writeFile(
       temporary,
-      JSON.stringify({ fingerprint: this.fingerprint, files } satisfies CacheFile),
+      JSON.stringify({ fingerprint: this.fingerprint, rows } satisfies CacheFile),
     );
     await rename(temporary, this.file);
   }

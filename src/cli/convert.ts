@@ -45,6 +45,9 @@ export function defaultThreads(): number {
   return availableParallelism();
 }
 
+/** Old-generation heap of a converting thread; the largest accepted document (8 MiB) fits well. */
+const WORKER_HEAP_MB = 192;
+
 /** How long one document may take before its thread is stopped and the document rejected. */
 export const DEFAULT_TIME_BUDGET_MS = 20_000;
 
@@ -92,7 +95,11 @@ export class ConvertPool {
   }
 
   private spawn(slotOf: () => Slot): Worker {
-    const worker = new Worker(this.script);
+    // A converting thread needs little heap (one document at a time); a cap makes V8 collect early
+    // instead of letting each thread's memory drift up while the archive's size grows.
+    const worker = new Worker(this.script, {
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     worker.on("message", (reply: ConvertReply | "ready") => {
       const slot = slotOf();
       if (reply === "ready") {

@@ -20,10 +20,15 @@ export async function listSeedFiles(dir: string): Promise<string[]> {
       `cannot read the seeds folder "${dir}" (${(cause as Error).message}); pass --seeds DIR`,
     );
   }
+  // readdir gives every entry's folder as `dir` itself or `dir` + separator + subfolders: slicing is
+  // enough (path.relative on each of 100,000 files cost a third of a second).
+  const prefix = dir.length;
   return entries
     .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith(".txt"))
-    .map((entry) =>
-      path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"),
-    )
+    .map((entry) => {
+      const folder = entry.parentPath.slice(prefix).replace(/^[\\/]+/, "");
+      const relative = folder === "" ? entry.name : `${folder}/${entry.name}`;
+      return path.sep === "/" ? relative : relative.split(path.sep).join("/");
+    })
     .sort();
 }

@@ -1,0 +1,49 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildFingerprint } from "../src/cli/build-cache.js";
+import { readSiteConfig } from "../src/config.js";
+
+const config = readSiteConfig({ SITE_URL: "https://news.example/", FEED_TITLE: "T" });
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "edgefeed-fingerprint-"));
+  for (const file of [
+    "src/article/clean.ts",
+    "src/document.ts",
+    "src/worker/app.ts",
+    "src/render/atom.ts",
+    "src/cli/start.ts",
+  ]) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), `// ${file}\n`);
+  }
+  await writeFile(path.join(root, "package-lock.json"), "{}");
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("buildFingerprint (when the incremental build cache is dropped)", () => {
+  it("changes with the conversion code, the lockfile and the settings", async () => {
+    const before = await buildFingerprint(config, root);
+    await writeFile(path.join(root, "src/article/clean.ts"), "// changed\n");
+    const afterCode = await buildFingerprint(config, root);
+    expect(afterCode).not.toBe(before);
+    await writeFile(path.join(root, "package-lock.json"), '{"cheerio":"2"}');
+    const afterLock = await buildFingerprint(config, root);
+    expect(afterLock).not.toBe(afterCode);
+    expect(await buildFingerprint({ ...config, title: "Other" }, root)).not.toBe(afterLock);
+  });
+
+  it("stays the same when only the worker, the renderers or the CLI change", async () => {
+    const before = await buildFingerprint(config, root);
+    for (const file of ["src/worker/app.ts", "src/render/atom.ts", "src/cli/start.ts"]) {
+      await writeFile(path.join(root, file), "// changed\n");
+    }
+    expect(await buildFingerprint(config, root)).toBe(before);
+  });
+});
