@@ -13,16 +13,36 @@ import { type Manifest, parseManifest } from "./manifest.js";
 const BODY_CACHE_TTL_SECONDS = 86_400;
 
 /**
+ * How long one KV read may take before the worker gives up and answers 503 (a healthy read takes
+ * milliseconds; a reader waiting longer is better told to retry).
+ */
+export const KV_READ_TIMEOUT_MS = 3_000;
+
+/** A KV read that fails with a StoreError naming the key when it throws or takes too long. */
+async function readKey<T>(key: string, read: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer in ${KV_READ_TIMEOUT_MS} ms`)),
+      KV_READ_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([read(), timeout]);
+  } catch (cause) {
+    throw new StoreError(key, "could not be read", { cause });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The manifest of the live version, or null when nothing was ever published.
- * @throws StoreError when KV fails or the pointer holds something that is not a manifest.
+ * @throws StoreError when KV fails, takes over KV_READ_TIMEOUT_MS, or the pointer holds something that
+ * is not a manifest.
  */
 export async function readManifest(kv: KVNamespace): Promise<Manifest | null> {
-  let text: string | null;
-  try {
-    text = await kv.get(CURRENT_KEY, "text");
-  } catch (cause) {
-    throw new StoreError(CURRENT_KEY, "could not be read", { cause });
-  }
+  const text = await readKey(CURRENT_KEY, () => kv.get(CURRENT_KEY, "text"));
   return text === null ? null : parseManifest(text, CURRENT_KEY);
 }
 
@@ -38,12 +58,9 @@ export async function readDocumentBody(
   encoding: ContentEncoding,
 ): Promise<ArrayBuffer> {
   const key = documentKey(version, path, encoding);
-  let body: ArrayBuffer | null;
-  try {
-    body = await kv.get(key, { type: "arrayBuffer", cacheTtl: BODY_CACHE_TTL_SECONDS });
-  } catch (cause) {
-    throw new StoreError(key, "could not be read", { cause });
-  }
+  const body = await readKey(key, () =>
+    kv.get(key, { type: "arrayBuffer", cacheTtl: BODY_CACHE_TTL_SECONDS }),
+  );
   if (body === null) throw new StoreError(key, "is missing, though the live manifest lists it");
   return body;
 }

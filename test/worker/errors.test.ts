@@ -61,6 +61,19 @@ describe("storage failures", () => {
     },
   );
 
+  it("a KV read that never answers becomes a 503 with Retry-After after the read timeout", async () => {
+    const hanging = {
+      ...env,
+      FEEDS: { get: () => new Promise(() => {}) } as unknown as KVNamespace,
+    };
+    const response = await request("/feed.atom", {}, hanging);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).not.toBeNull();
+    const text = await response.text();
+    expect(text).toContain("storage is unavailable");
+    expectNoInternals(text);
+  });
+
   it("a pointer that holds no manifest answers 503, not a half-served site", async () => {
     await env.FEEDS.put(CURRENT_KEY, '{"schema":1,"version":"x","documents":"oops"}');
     const response = await request("/feed.atom");
