@@ -21,6 +21,7 @@ import { renderJson, renderJsonItem } from "../render/json.js";
 import { renderRss, renderRssItem } from "../render/rss.js";
 import { buildSite, DEFAULT_CACHE_DIR } from "./build.js";
 import { generateDocument, writeCorpus } from "./corpus.js";
+import { measureIngestCpu } from "./ingest-bench.js";
 import { startLocalStack } from "./local-stack.js";
 import { listSeedFiles } from "./seeds.js";
 
@@ -310,6 +311,7 @@ async function main(): Promise<void> {
       sizes: { type: "string" },
       "serve-seconds": { type: "string", default: "5" },
       "no-serve": { type: "boolean", default: false },
+      ingests: { type: "string", default: "20" },
     },
     allowPositionals: true,
   });
@@ -412,6 +414,23 @@ async function main(): Promise<void> {
     `  feed package, for scale: Atom ${render.feedPackageAtom.toFixed(2)}  RSS ${render.feedPackageRss.toFixed(2)}`,
   );
 
+  const ingestCount = Number(values.ingests);
+  let ingest: Awaited<ReturnType<typeof measureIngestCpu>> | undefined;
+  if (ingestCount > 0) {
+    process.stderr.write(
+      `ingesting ${ingestCount} documents one by one through the worker's code…\n`,
+    );
+    ingest = await measureIngestCpu(path.join(BENCH_DIR, `corpus-${sizes[0]}`, "seeds"), config, {
+      limit: ingestCount,
+    });
+    const first = ingest.cpuMs.slice(0, 1)[0] ?? 0;
+    console.log(
+      `\nIngest (POST one document: convert, store in D1, re-render and compress what it made stale, publish; CPU of this process, ${ingest.cpuMs.length} documents into a growing site)`,
+    );
+    console.log(
+      `  median ${ingest.medianMs.toFixed(0)} ms, max ${ingest.maxMs.toFixed(0)} ms, first (cold) ${first.toFixed(0)} ms (target ≤ 10 ms)`,
+    );
+  }
   if (servingError) console.log(`\nServing: not measured, npm start failed:\n${servingError}`);
   if (serving) {
     console.log(
@@ -444,6 +463,7 @@ async function main(): Promise<void> {
     render,
     serving,
     servingError,
+    ingest,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(CHART_FILE, renderChart(results, machine, date));
