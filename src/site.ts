@@ -5,7 +5,7 @@
  * version, so its cost does not grow with the archive.
  */
 import { FEED_PATHS, type SiteConfig } from "./config.js";
-import { type Category, compareEntries } from "./entry.js";
+import { type Category, compareEntries, type Entry } from "./entry.js";
 import {
   contentHash,
   type EntryPieces,
@@ -16,6 +16,7 @@ import {
   type SiteDocument,
 } from "./publish.js";
 import {
+  type DeletedEntry,
   describeFeed,
   type FeedInfo,
   feedLinks,
@@ -98,6 +99,67 @@ interface RenderPlan {
   readonly carry: ReadonlySet<string>;
 }
 
+/**
+ * The subscription feed's facts: until an archive page is complete it holds everything and names no
+ * archive; then it links the newest complete page as `prev-archive`. Removals are announced in Atom.
+ * @example renderFeedDocuments(pieces, describeSubscriptionFeed(config, entries, 2, []), FEED_PATHS)
+ */
+export function describeSubscriptionFeed(
+  config: SiteConfig,
+  entries: readonly Pick<Entry, "updatedMs">[],
+  completePages: number,
+  deleted: readonly DeletedEntry[],
+): FeedInfo {
+  const history =
+    completePages > 0
+      ? { history: { archive: false, prevArchive: feedLinks(config, archiveName(completePages)) } }
+      : {};
+  return describeFeed(config, entries, { ...history, deleted });
+}
+
+/**
+ * An RFC 5005 archive page's facts: `fh:archive`, `current` (the subscription feed), and links to page
+ * n-1 (older) and n+1 (newer, when complete).
+ * @example describeArchivePage(config, entries, 1, 3).history // { archive: true, current, nextArchive }
+ */
+export function describeArchivePage(
+  config: SiteConfig,
+  entries: readonly Pick<Entry, "updatedMs">[],
+  page: number,
+  completePages: number,
+): FeedInfo {
+  return describeFeed(config, entries, {
+    name: archiveName(page),
+    title: `${config.title} (archive ${page})`,
+    history: {
+      archive: true,
+      current: feedLinks(config, MAIN_FEED_NAME),
+      ...(page > 1 ? { prevArchive: feedLinks(config, archiveName(page - 1)) } : {}),
+      ...(page < completePages ? { nextArchive: feedLinks(config, archiveName(page + 1)) } : {}),
+    },
+  });
+}
+
+const categoryTitle = (config: SiteConfig, category: { readonly label: string }) =>
+  `${config.title}: ${category.label}`;
+
+/**
+ * A category feed's facts: its own identity (its Atom URL) and a title naming the category.
+ * @example describeCategoryFeed(config, entries, { slug: "world", label: "World" }).title // "News: World"
+ */
+export function describeCategoryFeed(
+  config: SiteConfig,
+  entries: readonly Pick<Entry, "updatedMs">[],
+  category: { readonly slug: string; readonly label: string },
+): FeedInfo {
+  const name = categoryName(category.slug);
+  return describeFeed(config, entries, {
+    name,
+    id: feedLinks(config, name).atom,
+    title: categoryTitle(config, category),
+  });
+}
+
 /** Which archive pages to render: stale ones, new ones, and the page before a new one (its next link). */
 function pagesToRender(
   completePages: number,
@@ -134,37 +196,26 @@ async function planSite(
   const open = await store.positioned(completePages * pageSize + 1, Number.MAX_SAFE_INTEGER);
   const byId = new Map([...newest, ...open].map((row) => [row.id, row]));
   const subscription = [...byId.values()].sort((a, b) => compareEntries(a.entry, b.entry));
-  // Until a page is complete the subscription feed holds everything and names no archive.
-  const mainHistory =
-    completePages > 0
-      ? { history: { archive: false, prevArchive: feedLinks(config, archiveName(completePages)) } }
-      : {};
   const deleted = await store.tombstones(TOMBSTONES_SHOWN);
   documents.push(
     ...renderFeedDocuments(
       pieces(subscription),
-      describeFeed(config, subscription, { ...mainHistory, deleted }),
+      describeSubscriptionFeed(
+        config,
+        subscription.map((row) => row.entry),
+        completePages,
+        deleted,
+      ),
       FEED_PATHS,
     ),
   );
 
-  // Archive pages, oldest first: page n links n-1 (older) and n+1 (newer, when complete).
-  const current = feedLinks(config, MAIN_FEED_NAME);
+  // Archive pages, oldest first.
   const rendered = new Set<string>();
   for (const page of pagesToRender(completePages, dirty, live, full)) {
     const rows = await store.positioned((page - 1) * pageSize + 1, page * pageSize);
-    const history = {
-      archive: true,
-      current,
-      ...(page > 1 ? { prevArchive: feedLinks(config, archiveName(page - 1)) } : {}),
-      ...(page < completePages ? { nextArchive: feedLinks(config, archiveName(page + 1)) } : {}),
-    };
     const name = archiveName(page);
-    const info = describeFeed(config, rows, {
-      name,
-      title: `${config.title} (archive ${page})`,
-      history,
-    });
+    const info = describeArchivePage(config, rows, page, completePages);
     documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
     rendered.add(name);
   }
@@ -173,7 +224,7 @@ async function planSite(
   const categories = await store.categories();
   const categoryFeeds = categories.map((c) => ({
     ...c,
-    title: `${config.title}: ${c.label}`,
+    title: categoryTitle(config, c),
     links: feedLinks(config, categoryName(c.slug)),
   }));
   for (const category of categoryFeeds) {
@@ -186,11 +237,7 @@ async function planSite(
       continue;
     const rows = await store.inCategory(category.slug, config.entriesPerFeed);
     const name = categoryName(category.slug);
-    const info = describeFeed(config, rows, {
-      name,
-      id: category.links.atom,
-      title: category.title,
-    });
+    const info = describeCategoryFeed(config, rows, category);
     documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
     rendered.add(name);
   }
@@ -200,10 +247,13 @@ async function planSite(
   documents.push({
     path: OPML_PATH,
     contentType: `${MEDIA_TYPES.opml}; charset=utf-8`,
-    body: renderOpml([{ title: config.title, links: current }, ...categoryFeeds], {
-      ...mainInfo,
-      title: `${config.title}: every feed`,
-    }),
+    body: renderOpml(
+      [{ title: config.title, links: feedLinks(config, MAIN_FEED_NAME) }, ...categoryFeeds],
+      {
+        ...mainInfo,
+        title: `${config.title}: every feed`,
+      },
+    ),
   });
   documents.push(
     renderIndexDocument(

@@ -70,7 +70,9 @@ export function renderAtom(entryXml: readonly string[], info: FeedInfo): string 
   const tombstones = (info.deleted ?? []).map((gone) =>
     emptyElement("at:deleted-entry", { ref: gone.id, when: rfc3339(gone.deletedMs) }),
   );
-  const feed = parentElement("feed", [...head, ...entryXml, ...tombstones], {
+  // Tombstones before the entries: RFC 6721 lets them stand anywhere in the feed, and RFC 4287's
+  // schema wants every extension element of a feed ahead of its entries.
+  const feed = parentElement("feed", [...head, ...tombstones, ...entryXml], {
     xmlns: ATOM_NS,
     ...(info.history ? { "xmlns:fh": FEED_HISTORY_NS } : {}),
     ...(tombstones.length > 0 ? { "xmlns:at": TOMBSTONES_NS } : {}),
