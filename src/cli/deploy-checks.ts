@@ -14,8 +14,8 @@ export const BUNDLE_LIMITS = [
   { plan: "Workers Paid", bytes: 10 * 1024 * 1024 },
 ] as const;
 
-/** The placeholder id wrangler.toml ships with: fine locally, refused by Cloudflare. */
-const PLACEHOLDER_ID = /^0+$/;
+/** The placeholder ids wrangler.toml ships with (KV's, D1's with dashes): fine locally, refused by Cloudflare. */
+const PLACEHOLDER_ID = /^[0-]+$/;
 
 export interface BundleSize {
   readonly file: string;
@@ -56,7 +56,8 @@ export function formatBundleSize(size: BundleSize): string[] {
 
 /**
  * A copy of the wrangler config whose FEEDS binding is remote, so getPlatformProxy writes to the
- * account's namespace instead of local state. Checks the namespace id was set.
+ * account's namespace instead of local state. Checks the namespace's and the entry database's ids were
+ * set (a deployed worker with the placeholder D1 id would fail every ingest).
  */
 export async function writeRemotePublishConfig(configPath: string, dir: string): Promise<string> {
   const toml = parseToml(await readFile(configPath, "utf8")) as Record<string, unknown>;
@@ -66,6 +67,18 @@ export async function writeRemotePublishConfig(configPath: string, dir: string):
     throw new EdgefeedError(
       `${configPath}: set [[kv_namespaces]] id for FEEDS to your namespace's id first ` +
         "(npx wrangler kv namespace create FEEDS prints it; see README, Deploy)",
+    );
+  }
+  const databases = (toml.d1_databases ?? []) as Record<string, unknown>[];
+  const entries = databases.find((db) => db.binding === "ENTRIES");
+  if (
+    !entries ||
+    typeof entries.database_id !== "string" ||
+    PLACEHOLDER_ID.test(entries.database_id)
+  ) {
+    throw new EdgefeedError(
+      `${configPath}: set [[d1_databases]] database_id for ENTRIES to your database's id first ` +
+        "(npx wrangler d1 create edgefeed-entries prints it; see README, Deploy)",
     );
   }
   const remote = {

@@ -53,14 +53,27 @@ describe("npm run deploy -- --dry-run", () => {
 });
 
 describe("writeRemotePublishConfig", () => {
-  const wranglerToml = (id: string) =>
-    `name = "edgefeed"\nmain = "src/worker/index.ts"\n\n[[kv_namespaces]]\nbinding = "FEEDS"\nid = "${id}"\n`;
+  const D1_ID = "3f2e1d0c-4b5a-6978-8796-a5b4c3d2e1f0";
+  const wranglerToml = (id: string, databaseId = D1_ID) =>
+    `name = "edgefeed"\nmain = "src/worker/index.ts"\n\n[[kv_namespaces]]\nbinding = "FEEDS"\nid = "${id}"\n\n` +
+    `[[d1_databases]]\nbinding = "ENTRIES"\ndatabase_name = "edgefeed-entries"\ndatabase_id = "${databaseId}"\n`;
 
   it("refuses the placeholder namespace id, saying how to get a real one", async () => {
     const config = path.join(work, "wrangler.toml");
     await writeFile(config, wranglerToml("00000000000000000000000000000000"));
     await expect(writeRemotePublishConfig(config, work)).rejects.toThrow(
       /set \[\[kv_namespaces\]\] id for FEEDS.*wrangler kv namespace create FEEDS/,
+    );
+  });
+
+  it("refuses the placeholder D1 database id, saying how to get a real one", async () => {
+    const config = path.join(work, "wrangler.toml");
+    await writeFile(
+      config,
+      wranglerToml("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "00000000-0000-0000-0000-000000000000"),
+    );
+    await expect(writeRemotePublishConfig(config, work)).rejects.toThrow(
+      /set \[\[d1_databases\]\] database_id for ENTRIES.*wrangler d1 create edgefeed-entries/,
     );
   });
 
