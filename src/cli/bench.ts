@@ -256,8 +256,11 @@ function renderChart(sizes: readonly SizeResult[], machine: string, date: string
   const maxN = Math.max(...sizes.map((s) => s.n));
   const maxSeconds = Math.max(...sizes.map((s) => s.fullBuild.ms / 1000)) * 1.1;
   const maxMb = Math.max(...sizes.map((s) => s.fullBuild.maxRssMb), 512) * 1.1;
+  const minN = Math.min(...sizes.map((s) => s.n));
+  const span = Math.log10(maxN) - Math.log10(minN);
   const x = (n: number) =>
-    pad.left + (Math.log10(n) / Math.log10(maxN)) * (width - pad.left - pad.right);
+    pad.left +
+    (span > 0 ? (Math.log10(n) - Math.log10(minN)) / span : 0.5) * (width - pad.left - pad.right);
   const ySeconds = (s: number) =>
     height - pad.bottom - (s / maxSeconds) * (height - pad.top - pad.bottom);
   const yMb = (mb: number) => height - pad.bottom - (mb / maxMb) * (height - pad.top - pad.bottom);
@@ -311,6 +314,7 @@ async function main(): Promise<void> {
       sizes: { type: "string" },
       "serve-seconds": { type: "string", default: "5" },
       "no-serve": { type: "boolean", default: false },
+      "chart-only": { type: "boolean", default: false },
       ingests: { type: "string", default: "20" },
     },
     allowPositionals: true,
@@ -326,6 +330,13 @@ async function main(): Promise<void> {
     return;
   }
   if (positionals.length > 0) throw new Error(`unexpected arguments: ${positionals.join(" ")}`);
+  if (values["chart-only"]) {
+    // Redraw the chart from the last figures, without measuring again.
+    const last = JSON.parse(await readFile(RESULTS_FILE, "utf8"));
+    await writeFile(CHART_FILE, renderChart(last.sizes, last.machine, last.date));
+    console.log(`chart: ${CHART_FILE}`);
+    return;
+  }
   const sizes = values.sizes
     ? values.sizes.split(",").map(Number)
     : values.large
