@@ -75,6 +75,9 @@ export type EntryKey = Pick<Entry, "id" | "publishedMs" | "updatedMs" | "source"
 /**
  * Newest first; equal times by id, so the order never depends on the order files were read.
  */
-export function compareEntries(a: EntryKey, b: EntryKey): number {
+export function compareEntries(
+  a: Pick<EntryKey, "id" | "publishedMs">,
+  b: Pick<EntryKey, "id" | "publishedMs">,
+): number {
   return b.publishedMs - a.publishedMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -206,17 +206,12 @@ async function planSite(
   const newest = await store.newest(config.entriesPerFeed);
   const open = await store.positioned(completePages * pageSize + 1, Number.MAX_SAFE_INTEGER);
   const byId = new Map([...newest, ...open].map((row) => [row.id, row]));
-  const subscription = [...byId.values()].sort((a, b) => compareEntries(a.entry, b.entry));
+  const subscription = [...byId.values()].sort(compareEntries);
   const deleted = await store.tombstones(TOMBSTONES_SHOWN);
   documents.push(
     ...renderFeedDocuments(
       pieces(subscription),
-      describeSubscriptionFeed(
-        config,
-        subscription.map((row) => row.entry),
-        completePages,
-        deleted,
-      ),
+      describeSubscriptionFeed(config, subscription, completePages, deleted),
       FEED_PATHS,
     ),
   );

@@ -117,9 +117,15 @@ function toRecord(row: Row): EntryRecord {
 }
 
 function toStored(row: Row): StoredEntry {
+  const text = String(row.entry);
+  let entry: Entry | undefined;
   return {
     ...toRecord(row),
-    entry: JSON.parse(String(row.entry)) as Entry,
+    // Parsed on first use: a publish reads many rows and assembles most of them from their pieces alone.
+    get entry(): Entry {
+      entry ??= JSON.parse(text) as Entry;
+      return entry;
+    },
     pieces: { atom: String(row.atom), rss: String(row.rss), json: String(row.json) },
     renderKey: String(row.render_key),
   };
