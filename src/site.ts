@@ -370,6 +370,9 @@ export async function publishChanges(
         await store.unlock(until);
       }
       if (options.full) return report;
+      // A long publish may outlast the wait itself: it covered every change up to the state it read,
+      // so look before the deadline says another publisher held the lease.
+      if ((await store.state()).publishedSeq >= options.seq) return report;
       continue;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -144,6 +144,8 @@ async function saveConverted(
 
 export interface IngestOptions {
   readonly now?: number;
+  /** Save only, leaving the publish to the caller (loading many batches, then publishing once). */
+  readonly publish?: boolean;
 }
 
 /**
@@ -174,7 +176,8 @@ export async function ingestDocuments(
     changed ||= result.status !== "unchanged";
     results.push(result);
   }
-  const published = changed ? await publishPending(store, kv, config, options) : null;
+  const published =
+    changed && options.publish !== false ? await publishPending(store, kv, config, options) : null;
   return { results, published };
 }
 

@@ -49,6 +49,8 @@ export async function publishSeedsThroughProxy(
         proxy.env.FEEDS,
         config,
         documents.slice(i, i + BATCH),
+        // One full publish follows: a publish per batch would render the growing site again and again.
+        { publish: false },
       );
       for (const result of report.results) counts[result.status]++;
     }
