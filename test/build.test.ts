@@ -44,6 +44,11 @@ async function build(args: string[], cwd: string): Promise<CliResult> {
 
 let dir: string;
 
+/** Writes a seed document below the test's seeds folder. */
+function writeSeed(name: string, ...args: Parameters<typeof seed>): Promise<void> {
+  return writeFile(path.join(dir, "seeds", name), seed(...args));
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "edgefeed-build-"));
   await writeFile(path.join(dir, "wrangler.toml"), CONFIG);
@@ -56,22 +61,10 @@ afterEach(async () => {
 
 describe("npm run build", () => {
   it("publishes good documents from subfolders, reports each bad one by file and line, and exits 1", async () => {
-    await writeFile(
-      path.join(dir, "seeds/a.txt"),
-      seed(1639594666000, "Alpha", "https://news.example/a"),
-    );
-    await writeFile(
-      path.join(dir, "seeds/2021/12/b.txt"),
-      seed(1639594667000, "Beta", "https://news.example/b"),
-    );
-    await writeFile(
-      path.join(dir, "seeds/2021/bad-seconds.txt"),
-      seed(1639594666, "Bad", "https://news.example/c"),
-    );
-    await writeFile(
-      path.join(dir, "seeds/2021/bad-url.txt"),
-      seed(1639594666000, "Bad", "/relative"),
-    );
+    await writeSeed("a.txt", 1639594666000, "Alpha", "https://news.example/a");
+    await writeSeed("2021/12/b.txt", 1639594667000, "Beta", "https://news.example/b");
+    await writeSeed("2021/bad-seconds.txt", 1639594666, "Bad", "https://news.example/c");
+    await writeSeed("2021/bad-url.txt", 1639594666000, "Bad", "/relative");
     await writeFile(path.join(dir, "seeds/notes.md"), "not a document");
 
     const result = await build([], dir);
@@ -98,24 +91,15 @@ describe("npm run build", () => {
   });
 
   it("exits 0 and prints a summary when every document is published", async () => {
-    await writeFile(
-      path.join(dir, "seeds/a.txt"),
-      seed(1639594666000, "Alpha", "https://news.example/a"),
-    );
+    await writeSeed("a.txt", 1639594666000, "Alpha", "https://news.example/a");
     const result = await build([], dir);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toContain("read 1, published 1, rejected 0, duplicates 0");
   });
 
   it("keeps the newest of two documents with the same URL and names the files that collided", async () => {
-    await writeFile(
-      path.join(dir, "seeds/old.txt"),
-      seed(1639594666000, "Old title", "https://news.example/a#top"),
-    );
-    await writeFile(
-      path.join(dir, "seeds/new.txt"),
-      seed(1639594999000, "New title", "https://news.example/a?utm_source=rss"),
-    );
+    await writeSeed("old.txt", 1639594666000, "Old title", "https://news.example/a#top");
+    await writeSeed("new.txt", 1639594999000, "New title", "https://news.example/a?utm_source=rss");
     const result = await build([], dir);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(
@@ -188,10 +172,7 @@ describe("large and repeated builds", () => {
   it("converts only what changed since the last build, and forgets deleted documents", async () => {
     await corpus(20);
     expect((await build([], dir)).stdout).toContain("(converted 20, 0 from cache)");
-    await writeFile(
-      path.join(dir, "seeds/new.txt"),
-      seed(1900000000000, "Newest", "https://news.example/newest"),
-    );
+    await writeSeed("new.txt", 1900000000000, "Newest", "https://news.example/newest");
     const second = await build([], dir);
     expect(second.stdout).toContain("read 21, published 21, rejected 0, duplicates 0");
     expect(second.stdout).toContain("(converted 1, 20 from cache)");
