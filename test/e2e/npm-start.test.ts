@@ -132,14 +132,6 @@ describe("npm start", () => {
     expect(output).toMatch(/^unchanged /m);
     expect(output).toMatch(/created 0, updated 0, unchanged [1-9]\d*, rejected 0/);
   });
-
-  it("answers a feed quickly once warm (median of 50 sequential GETs under 50 ms)", async () => {
-    const times: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const start = performance.now();
-      const response = await fetch(`${stack.origin}/feed.atom`, {
-        headers: { "Accept-Encoding": "gzip" },
-      });
       await response.arrayBuffer();
       times.push(performance.now() - start);
     }
