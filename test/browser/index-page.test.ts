@@ -100,7 +100,13 @@ describe("the index page in Chromium", () => {
     await expect(page.title()).resolves.toBe(feed.title);
     expect(await page.locator("h1").textContent()).toBe(feed.title);
     const subscribe = page.getByRole("navigation", { name: "Subscribe" }).getByRole("link");
-    expect(await subscribe.allTextContents()).toEqual(["Atom", "RSS", "JSON Feed"]);
+    // The three formats, and the OPML list of every feed (main, categories) for readers that import one.
+    expect(await subscribe.allTextContents()).toEqual([
+      "Atom",
+      "RSS",
+      "JSON Feed",
+      "All feeds (OPML)",
+    ]);
 
     const entries = page.locator("li.entry");
     expect(await entries.count()).toBe(feed.items.length);
