@@ -163,8 +163,12 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const { results, converted, threads } = await convertAll(options, files);
   const keys: EntryKey[] = [];
   const rejected: DocumentError[] = [];
+  /** Each source's path below the seeds folder, to read the newest entries again. */
+  const relativeOf = new Map<string, string>();
   results.forEach((result, i) => {
-    const source = displayPath(options.seedsDir, files[i] as string);
+    const relative = files[i] as string;
+    const source = displayPath(options.seedsDir, relative);
+    relativeOf.set(source, relative);
     if (result.ok)
       keys.push({
         id: result.id,
@@ -177,7 +181,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const archive = mergeEntries(keys);
   const newest: Entry[] = [];
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
-    const relative = path.relative(options.seedsDir, key.source);
+    const relative = relativeOf.get(key.source) as string;
     newest.push(convertDocument(await readFile(path.join(options.seedsDir, relative)), key.source));
   }
   const documents = renderSite(newest, options.config);
