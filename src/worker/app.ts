@@ -6,12 +6,15 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { readSiteConfig } from "../config.js";
+import type { ContentEncoding } from "../publish.js";
 import { rfc3339 } from "../render/dates.js";
 import { ARCHIVE_PREFIX, CATEGORY_PREFIX } from "../site.js";
 import { StoreError } from "../store/errors.js";
+import { documentKey } from "../store/keys.js";
 import { findDocument, type Manifest, storedVersion } from "../store/manifest.js";
 import { readDocumentBody, readManifest } from "../store/read.js";
 import { handleDelete, handleIngest } from "./api.js";
+import { BodyCache } from "./body-cache.js";
 import { notModifiedTag } from "./conditional.js";
 import {
   baseHeaders,
@@ -78,8 +81,30 @@ function clientAcceptEncoding(c: AppContext): string | undefined {
     : c.req.header("Accept-Encoding");
 }
 
+/** A body from the isolate's memory, else from KV (then kept): bodies never change under their key. */
+async function documentBody(
+  c: AppContext,
+  bodies: BodyCache,
+  version: string,
+  path: string,
+  encoding: ContentEncoding,
+): Promise<ArrayBuffer> {
+  const key = documentKey(version, path, encoding);
+  const cached = bodies.get(key);
+  if (cached !== undefined) return cached;
+  let body: ArrayBuffer;
+  try {
+    body = await readDocumentBody(c.env.FEEDS, version, path, encoding);
+  } catch (error) {
+    throw storageFailure(error);
+  }
+  bodies.set(key, body);
+  return body;
+}
+
 async function serveDocument(
   c: AppContext,
+  bodies: BodyCache,
   route: Extract<Route, { kind: "document" }>,
 ): Promise<Response> {
   const now = Date.now();
@@ -110,19 +135,16 @@ async function serveDocument(
   const headers = documentHeaders(doc, variant, route, now);
   // HEAD is answered from the manifest alone: same headers, no body read.
   if (c.req.method === "HEAD") return new Response(null, { headers });
-  let body: ArrayBuffer;
-  try {
-    body = await readDocumentBody(
-      c.env.FEEDS,
-      storedVersion(manifest, doc),
-      doc.path,
-      variant.encoding,
-    );
-  } catch (error) {
-    throw storageFailure(error);
-  }
+  const body = await documentBody(
+    c,
+    bodies,
+    storedVersion(manifest, doc),
+    doc.path,
+    variant.encoding,
+  );
+  // A copy, so the kept body can never be handed over (detached) with a response.
   // "manual": the bytes are already in the coding Content-Encoding names; the runtime must not redo it.
-  return new Response(body, { headers, encodeBody: "manual" });
+  return new Response(body.slice(0), { headers, encodeBody: "manual" });
 }
 
 async function serveHealth(c: AppContext): Promise<Response> {
@@ -163,10 +185,10 @@ function servePreflight(): Response {
   return new Response(null, { status: 204, headers });
 }
 
-function serve(c: AppContext, route: Route): Response | Promise<Response> {
+function serve(c: AppContext, bodies: BodyCache, route: Route): Response | Promise<Response> {
   switch (route.kind) {
     case "document":
-      return serveDocument(c, route);
+      return serveDocument(c, bodies, route);
     case "health":
       return serveHealth(c);
     case "redirect":
@@ -174,11 +196,17 @@ function serve(c: AppContext, route: Route): Response | Promise<Response> {
   }
 }
 
+export interface AppOptions {
+  /** Where served bodies are kept between requests; one per isolate (the worker's entry makes it). */
+  readonly bodies?: BodyCache;
+}
+
 /**
  * The worker's app. GET also answers HEAD (Hono routes HEAD as GET and drops the body).
  * @example await createApp().request("/feed.atom", {}, env)
  */
-export function createApp(): Hono<AppEnv> {
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const bodies = options.bodies ?? new BodyCache();
   const app = new Hono<AppEnv>({ strict: true });
   app.post(INGEST_PATH, (c) => handleIngest(c));
   app.delete(INGEST_PATH, (c) => handleDelete(c));
@@ -195,7 +223,7 @@ export function createApp(): Hono<AppEnv> {
   for (const folder of DOCUMENT_FOLDERS) {
     const pattern = `/${folder}:file`;
     app.get(pattern, (c) =>
-      serveDocument(c, {
+      serveDocument(c, bodies, {
         kind: "document",
         path: decodeURIComponent(c.req.path.slice(1)),
         cors: true,
@@ -210,7 +238,7 @@ export function createApp(): Hono<AppEnv> {
   }
   for (const [path, route] of Object.entries(ROUTES)) {
     const allowed = allowedMethods(route);
-    app.get(path, (c) => serve(c, route));
+    app.get(path, (c) => serve(c, bodies, route));
     if (allowed.includes("OPTIONS")) app.options(path, () => servePreflight());
     app.all(path, (c) => {
       throw new HttpError(

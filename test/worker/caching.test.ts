@@ -1,6 +1,10 @@
 import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { publishSite, request } from "./helpers.js";
+import { documentKey } from "../../src/store/keys.js";
+import { createApp } from "../../src/worker/app.js";
+import { BodyCache } from "../../src/worker/body-cache.js";
+import { ENTRIES, makeEntry, NEWER_MS, publishSite, request } from "./helpers.js";
 
 /** Wed, 26 Nov 2026 00:00:00 GMT: the helpers' publish time, so every document's Last-Modified. */
 const LAST_MODIFIED = "Thu, 26 Nov 2026 00:00:00 GMT";
@@ -197,5 +201,53 @@ describe("caching and security headers", () => {
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(style));
     const hash = btoa(String.fromCharCode(...new Uint8Array(digest)));
     expect(response.headers.get("Content-Security-Policy")).toContain(`style-src 'sha256-${hash}'`);
+  });
+});
+
+describe("bodies kept in the isolate", () => {
+  const ctx = {
+    waitUntil() {},
+    passThroughOnException() {},
+    props: {},
+  } as unknown as ExecutionContext;
+
+  function get(
+    app: ReturnType<typeof createApp>,
+    path: string,
+    acceptEncoding = "gzip",
+  ): Promise<Response> {
+    return Promise.resolve(
+      app.fetch(
+        new Request(new URL(path, "https://news.example"), {
+          headers: { "Accept-Encoding": acceptEncoding },
+        }),
+        env,
+        ctx,
+      ),
+    );
+  }
+
+  it("a body read once is served again from memory, byte for byte, without KV", async () => {
+    const bodies = new BodyCache();
+    const app = createApp({ bodies });
+    const { version } = await publishSite();
+    const first = new Uint8Array(await (await get(app, "/feed.atom")).arrayBuffer());
+    expect(bodies.keys()).toEqual([documentKey(version, "feed.atom", "gzip")]);
+    await env.FEEDS.delete(documentKey(version, "feed.atom", "gzip"));
+    for (let i = 0; i < 3; i++) {
+      const again = await get(app, "/feed.atom");
+      expect(again.status).toBe(200);
+      expect(new Uint8Array(await again.arrayBuffer())).toEqual(first);
+    }
+  });
+
+  it("a new publish is served at once: the pointer is read on every request", async () => {
+    const app = createApp({ bodies: new BodyCache() });
+    await publishSite();
+    expect(await (await get(app, "/feed.json", "identity")).text()).not.toContain(
+      "Article number 3",
+    );
+    await publishSite([makeEntry(3, NEWER_MS + 1000), ...ENTRIES], { now: Date.UTC(2026, 10, 27) });
+    expect(await (await get(app, "/feed.json", "identity")).text()).toContain("Article number 3");
   });
 });
