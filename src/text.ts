@@ -82,10 +82,22 @@ export const escapeHtml = escapeXml;
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
+ * Characters that can share a grapheme cluster with a neighbour (Unicode UAX #29): CR (before LF),
+ * marks, joiners, Hangul jamo and syllables, prepended concatenation marks, Thai and Lao AM, halfwidth
+ * voiced kana marks, and everything outside the BMP (emoji, flags, tags). Text without any of them is
+ * one cluster per UTF-16 unit, so it can be cut without segmenting (most of it: CJK, Latin, Cyrillic).
+ */
+export const MAY_JOIN_CLUSTERS =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: single characters are this class's job, joiners among them.
+  /[\r\p{M}\u200C\u200D\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u0D4E\u0E33\u0EB3\u1100-\u11FF\uA960-\uA97F\uAC00-\uD7FF\uFF9E\uFF9F\u{10000}-\u{10FFFF}\uD800-\uDFFF]/u;
+
+/**
  * The first `count` grapheme clusters of a text (fewer when it has fewer). Segments a growing window
  * of the text rather than all of it: a 7 MB paragraph need not be segmented to keep 200 clusters.
  */
 function firstClusters(text: string, count: number): string[] {
+  const head = text.slice(0, count + 1);
+  if (!MAY_JOIN_CLUSTERS.test(head)) return [...head.slice(0, count)];
   for (let size = count * 8; ; size *= 4) {
     const window = size < text.length ? text.slice(0, size) : text;
     const clusters: string[] = [];

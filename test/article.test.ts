@@ -3,7 +3,7 @@ import { cleanArticle } from "../src/article/clean.js";
 import { imageTypeOf } from "../src/article/media-types.js";
 import { readRfaCredits } from "../src/article/sites/rfa.js";
 import { canonicalArticleUrl, resolveSrcset, resolveUrl } from "../src/article/urls.js";
-import { truncateText } from "../src/text.js";
+import { MAY_JOIN_CLUSTERS, truncateText } from "../src/text.js";
 
 const URL_ = "https://news.example/world/2021/story.html";
 const clean = (html: string, url = URL_) => cleanArticle(html, url);
@@ -156,6 +156,32 @@ describe("summary", () => {
       expect(cut).not.toMatch(/[\uD800-\uDBFF]…$/);
     }
     expect(truncateText("short", 200)).toBe("short");
+  });
+
+  it("cuts Korean syllables followed by jamo, Thai AM and voiced kana as whole clusters", () => {
+    for (const cluster of ["\uAC00\u11A8", "\u0E01\u0E33", "\u1100\u1161", "a\uFF9E"]) {
+      const cut = truncateText(cluster.repeat(20), 5);
+      expect(cut).toBe(`${cluster.repeat(5)}…`);
+    }
+  });
+
+  it("knows every BMP character that can join a neighbour's cluster (the segmenter-free fast path)", () => {
+    // Whatever MAY_JOIN_CLUSTERS admits as simple must break from "a", from itself and from jamo.
+    const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+    const clusters = (text: string) => Array.from(segmenter.segment(text)).length;
+    const wrong: string[] = [];
+    for (let code = 0; code < 0x10000; code++) {
+      const c = String.fromCharCode(code);
+      if (MAY_JOIN_CLUSTERS.test(c)) continue;
+      if (
+        clusters(`a${c}a`) !== 3 ||
+        clusters(c + c) !== 2 ||
+        clusters(`${c}\u1161`) !== 2 ||
+        clusters(`${c}\u11A8`) !== 2
+      )
+        wrong.push(code.toString(16));
+    }
+    expect(wrong).toEqual([]);
   });
 
   it("keeps whole clusters even when each stacks dozens of combining marks", () => {

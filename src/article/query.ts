@@ -6,13 +6,26 @@
  * walks it once.
  */
 import type { CheerioAPI } from "cheerio/slim";
-import { selectAll } from "css-select";
+import { compile, selectAll } from "css-select";
 import type { AnyNode, Element } from "domhandler";
+
+/** Selectors compiled once: profiles ask the same few of every article. */
+type CompiledQuery = ReturnType<typeof compile<AnyNode, Element>>;
+const compiled = new Map<string, CompiledQuery>();
+
+function compiledQuery(selector: string): CompiledQuery {
+  let query = compiled.get(selector);
+  if (query === undefined) {
+    query = compile<AnyNode, Element>(selector);
+    compiled.set(selector, query);
+  }
+  return query;
+}
 
 /**
  * Every element of the article matching `selector`, in document order.
  * @example queryAll($, "a[rel~=tag]").length // 2
  */
 export function queryAll($: CheerioAPI, selector: string): Element[] {
-  return selectAll<AnyNode, Element>(selector, $.root().get(0) as AnyNode);
+  return selectAll<AnyNode, Element>(compiledQuery(selector), $.root().get(0) as AnyNode);
 }
