@@ -1,0 +1,135 @@
+/**
+ * @module gzip-join — one gzip member (RFC 1952) assembled from pieces compressed on their own, without
+ * compressing anything again: a feed's gzip body from its entries' stored segments.
+ *
+ * Each piece is a raw DEFLATE (RFC 1951) segment that ends on a byte boundary without a final block (what
+ * a sync or full flush leaves), so segments can follow one another. The member is the gzip header, the
+ * segments in order, an empty final block, then the CRC-32 and the length of the whole text: the CRC
+ * comes from the segments' own CRCs (CRC-32 is linear, so crc(A‖B) = crc(A)·x^(8·|B|) ⊕ crc(B) mod P),
+ * never from the text. Small pieces (a feed's head, separators) need no compressor: they become stored
+ * blocks.
+ */
+
+/** A raw DEFLATE segment: no final block, ending on a byte boundary; with its text's CRC-32 and length. */
+export interface DeflateSegment {
+  readonly bytes: Uint8Array;
+  /** CRC-32 (ISO-HDLC, as gzip uses) of the uncompressed bytes. */
+  readonly crc: number;
+  /** Uncompressed length in bytes. */
+  readonly size: number;
+}
+
+/** The reflected CRC-32 polynomial (x^32 + x^26 + … + 1). */
+const POLY = 0xedb88320;
+
+const TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/**
+ * The CRC-32 gzip uses, of some bytes; pass the CRC so far to continue it.
+ * @example crc32(new TextEncoder().encode("123456789")).toString(16) // "cbf43926"
+ */
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < bytes.length; i++)
+    c = (TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/**
+ * a·b mod P, both polynomials in the reflected order CRCs use (bit 31 is x^0).
+ */
+function multiplyModP(a: number, b: number): number {
+  let product = 0;
+  let m = 0x80000000;
+  let shifted = b >>> 0;
+  while (m !== 0) {
+    if (a & m) product ^= shifted;
+    m >>>= 1;
+    shifted = shifted & 1 ? (shifted >>> 1) ^ POLY : shifted >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) mod P for k = 0…63: repeated squaring from x (bit 30 in reflected order). */
+const X_POW_2K = (() => {
+  const powers = new Uint32Array(64);
+  powers[0] = 0x40000000;
+  for (let k = 1; k < 64; k++)
+    powers[k] = multiplyModP(powers[k - 1] as number, powers[k - 1] as number);
+  return powers;
+})();
+
+/**
+ * The CRC-32 of A‖B from A's CRC, B's CRC and B's length.
+ * @example combineCrc32(crc32(a), crc32(b), b.length) === crc32(concat(a, b)) // true
+ */
+export function combineCrc32(crcA: number, crcB: number, lengthB: number): number {
+  // x^(8·lengthB) mod P, as a product of x^(2^k) over the bits of 8·lengthB.
+  let shift = 0x80000000;
+  let n = lengthB;
+  for (let k = 3; n > 0; k++, n = Math.floor(n / 2))
+    if (n % 2 === 1) shift = multiplyModP(X_POW_2K[k] as number, shift);
+  return (multiplyModP(shift, crcA) ^ crcB) >>> 0;
+}
+
+/** The largest stored block DEFLATE allows. */
+const MAX_STORED = 0xffff;
+
+/**
+ * Bytes as uncompressed (stored) DEFLATE blocks, not final: for short texts (a feed's head, a separator)
+ * whose compression would save little and cost a compressor.
+ * @example storedSegment(new TextEncoder().encode("\n")).bytes // [0, 1, 0, 254, 255, 10]
+ */
+export function storedSegment(data: Uint8Array): DeflateSegment {
+  const blocks = Math.max(1, Math.ceil(data.length / MAX_STORED));
+  const bytes = new Uint8Array(data.length + 5 * blocks);
+  let at = 0;
+  for (let from = 0; from < data.length || at === 0; from += MAX_STORED) {
+    const length = Math.min(MAX_STORED, data.length - from);
+    // BFINAL 0, BTYPE 00, padded to the byte; then LEN and its complement, little-endian.
+    bytes.set([0, length & 0xff, length >>> 8, ~length & 0xff, (~length >>> 8) & 0xff], at);
+    bytes.set(data.subarray(from, from + length), at + 5);
+    at += 5 + length;
+  }
+  return { bytes, crc: crc32(data), size: data.length };
+}
+
+/** gzip header: deflate, no flags, no time (the same text always gives the same bytes), OS unknown. */
+const GZIP_HEADER = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+/** An empty final block with fixed codes: BFINAL 1, BTYPE 01, end-of-block. */
+const FINAL_BLOCK = [0x03, 0x00];
+
+/**
+ * One gzip member of the segments' texts in order.
+ * @example gunzipSync(joinGzip([storedSegment(a), storedSegment(b)])) // a‖b
+ */
+export function joinGzip(segments: readonly DeflateSegment[]): Uint8Array {
+  let length = GZIP_HEADER.length + FINAL_BLOCK.length + 8;
+  for (const segment of segments) length += segment.bytes.length;
+  const out = new Uint8Array(length);
+  out.set(GZIP_HEADER, 0);
+  let at = GZIP_HEADER.length;
+  let crc = 0;
+  let size = 0;
+  for (const segment of segments) {
+    out.set(segment.bytes, at);
+    at += segment.bytes.length;
+    crc = combineCrc32(crc, segment.crc, segment.size);
+    size += segment.size;
+  }
+  out.set(FINAL_BLOCK, at);
+  at += FINAL_BLOCK.length;
+  const trailer = new DataView(out.buffer, out.byteOffset + at, 8);
+  trailer.setUint32(0, crc, true);
+  // ISIZE: the length modulo 2^32.
+  trailer.setUint32(4, size % 0x100000000, true);
+  return out;
+}
