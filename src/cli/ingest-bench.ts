@@ -91,10 +91,23 @@ async function startDev(state: string, token: string, configPath: string): Promi
     output += chunk;
   });
   const origin = `http://127.0.0.1:${port}`;
+  // wrangler runs in its own process group (it starts workerd): stop all of it, also when this
+  // process is interrupted.
+  const killGroup = () => {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+  };
+  const interrupted = () => {
+    killGroup();
+    process.exit(130);
+  };
+  process.once("exit", killGroup);
+  process.once("SIGINT", interrupted);
   const stop = async () => {
+    process.off("exit", killGroup);
+    process.off("SIGINT", interrupted);
     if (child.exitCode !== null || child.pid === undefined) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    process.kill(-child.pid, "SIGTERM");
+    killGroup();
     await exited;
   };
   const deadline = Date.now() + 120_000;
