@@ -1,69 +1,237 @@
 /**
  * @module cli/publish-seeds — loads a seeds folder into the worker's entry store (D1) and publishes the
  * site from it, through wrangler's getPlatformProxy: what `npm start` serves is then exactly what the
- * worker's own ingests update, never a build they would overwrite.
+ * worker's own ingests update, never a build they would overwrite. Seeds are read a batch at a time,
+ * so memory does not grow with the folder.
  */
 import { randomBytes } from "node:crypto";
 import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { GetPlatformProxyOptions } from "wrangler";
-import { type IncomingDocument, ingestDocuments } from "../api/ingest.js";
+import { type IncomingDocument, type IngestStatus, ingestDocuments } from "../api/ingest.js";
 import type { SiteConfig } from "../config.js";
+import type { EntryKey } from "../entry.js";
+import type { DocumentError } from "../errors.js";
+import type { Collision } from "../pipeline.js";
+import { contentHash } from "../publish.js";
 import { publishChanges, type SitePublishReport } from "../site.js";
 import { EntryStore } from "../store/entries.js";
+import { hubNotification } from "../websub.js";
 import { listSeedFiles } from "./seeds.js";
 
 /** Documents per ingest call: bounds memory for large archives. */
-const BATCH = 200;
+const SEED_BATCH = 200;
 
-/** Every seed document, named as the build names it (`seeds/…`). */
-export async function readSeedDocuments(seedsDir: string): Promise<IncomingDocument[]> {
-  const files = await listSeedFiles(seedsDir);
-  return Promise.all(
-    files.map(async (relative) => ({
-      name: path.join(seedsDir, relative).split(path.sep).join("/"),
-      bytes: new Uint8Array(await readFile(path.join(seedsDir, relative))),
-    })),
-  );
+/**
+ * Up to this many seed documents, `npm start` also stores brotli variants. Brotli at quality 11 costs
+ * about a second of CPU per megabyte, and a 1,000-document site publishes some 200 MB of feeds
+ * (archive pages and category feeds): minutes. Above it, brotli clients get gzip locally, as they do
+ * after any ingest; a deploy's publish still makes brotli.
+ */
+export const LOCAL_BROTLI_MAX_DOCUMENTS = 100;
+
+/** How a seed is named in messages and in the store: its path as the user would type it. */
+function seedName(seedsDir: string, relative: string): string {
+  return path.join(seedsDir, relative).split(path.sep).join("/");
+}
+
+/** One batch of seed documents, with how far through the folder it reaches. */
+export interface SeedBatch {
+  readonly documents: readonly IncomingDocument[];
+  /** Documents read so far, this batch included. */
+  readonly done: number;
+  readonly total: number;
 }
 
 /**
- * Ingests the seeds into the proxy's ENTRIES database (unchanged documents change nothing) and
- * publishes every document of the site into its FEEDS namespace.
+ * The seed documents in sorted order, `size` at a time: only one batch is held in memory.
+ * @example for await (const { documents, done, total } of readSeedBatches("seeds", 200)) …
+ */
+export async function* readSeedBatches(
+  seedsDir: string,
+  size: number = SEED_BATCH,
+): AsyncGenerator<SeedBatch> {
+  const files = await listSeedFiles(seedsDir);
+  for (let i = 0; i < files.length; i += size) {
+    const slice = files.slice(i, i + size);
+    const documents = await Promise.all(
+      slice.map(async (relative) => ({
+        name: seedName(seedsDir, relative),
+        bytes: new Uint8Array(await readFile(path.join(seedsDir, relative))),
+      })),
+    );
+    yield { documents, done: i + slice.length, total: files.length };
+  }
+}
+
+/** Every seed document at once: for small folders and tests; large ones want readSeedBatches. */
+export async function readSeedDocuments(seedsDir: string): Promise<IncomingDocument[]> {
+  const documents: IncomingDocument[] = [];
+  for await (const batch of readSeedBatches(seedsDir)) documents.push(...batch.documents);
+  return documents;
+}
+
+/** What a build already found about each seed, by name: its entry's id, or why it was rejected. */
+export interface BuildFindings {
+  readonly entries: readonly EntryKey[];
+  readonly collisions: readonly Collision[];
+  readonly rejected: readonly DocumentError[];
+}
+
+type Finding = { readonly id: string } | { readonly rejected: DocumentError };
+
+/** The build's findings by normalized document name ("./seeds/a.txt" and "seeds/a.txt" are one). */
+function indexFindings(build: BuildFindings): Map<string, Finding> {
+  const byName = new Map<string, Finding>();
+  for (const key of build.entries) byName.set(path.normalize(key.source), { id: key.id });
+  for (const c of build.collisions)
+    for (const source of c.dropped) byName.set(path.normalize(source), { id: c.id });
+  for (const error of build.rejected) byName.set(path.normalize(error.file), { rejected: error });
+  return byName;
+}
+
+export interface SeedPublishOptions {
+  /**
+   * The build of the same folder: documents it rejected are not converted again, and a document whose
+   * entry is stored from these very bytes is known unchanged without converting it.
+   */
+  readonly build?: BuildFindings;
+  /** Store brotli variants too. Default: only for folders of up to LOCAL_BROTLI_MAX_DOCUMENTS. */
+  readonly brotli?: boolean;
+  /** Called after each batch with the documents done and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Called before the publish, which renders every document of the site. */
+  readonly onPublishing?: () => void;
+}
+
+export interface SeedPublishReport {
+  readonly counts: Readonly<Record<IngestStatus, number>>;
+  readonly published: SitePublishReport | null;
+  /** Whether brotli variants were made. */
+  readonly brotli: boolean;
+}
+
+/**
+ * Runs `work` with a CompressionStream that cannot make brotli, so the site's publish (which skips the
+ * codings the runtime cannot make) stores identity and gzip. A stopgap for as long as site.ts's
+ * publish takes no `encodings` (PrepareOptions.encodings stops at publishFromStore).
+ */
+async function withoutBrotli<T>(work: () => Promise<T>): Promise<T> {
+  const scope = globalThis as unknown as { CompressionStream: typeof CompressionStream };
+  const original = scope.CompressionStream;
+  scope.CompressionStream = class extends original {
+    constructor(format: ConstructorParameters<typeof CompressionStream>[0]) {
+      if ((format as string) === "brotli") throw new TypeError("brotli is off for this publish");
+      super(format);
+    }
+  };
+  try {
+    return await work();
+  } finally {
+    scope.CompressionStream = original;
+  }
+}
+
+/**
+ * Ingests the seeds into the store a batch at a time (unchanged documents change nothing), then
+ * publishes every document of the site into `kv`.
+ */
+export async function publishSeeds(
+  seedsDir: string,
+  config: SiteConfig,
+  store: EntryStore,
+  kv: KVNamespace,
+  options: SeedPublishOptions = {},
+): Promise<SeedPublishReport> {
+  const findings = options.build ? indexFindings(options.build) : new Map<string, Finding>();
+  const counts: Record<IngestStatus, number> = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+  };
+  let total = 0;
+  for await (const batch of readSeedBatches(seedsDir)) {
+    total = batch.total;
+    const toIngest: IncomingDocument[] = [];
+    for (const doc of batch.documents) {
+      const finding = findings.get(path.normalize(doc.name));
+      if (finding && "rejected" in finding) counts.rejected++;
+      else if (
+        finding &&
+        (await store.find(finding.id))?.documentHash === (await contentHash(doc.bytes))
+      )
+        counts.unchanged++;
+      else toIngest.push(doc);
+    }
+    if (toIngest.length > 0) {
+      const report = await ingestDocuments(store, kv, config, toIngest, {
+        // One full publish follows: a publish per batch would render the growing site again and again.
+        publish: false,
+      });
+      for (const result of report.results) counts[result.status]++;
+    }
+    options.onProgress?.(batch.done, batch.total);
+  }
+  const brotli = options.brotli ?? total <= LOCAL_BROTLI_MAX_DOCUMENTS;
+  options.onPublishing?.();
+  const { seq } = await store.state();
+  const publish = () => publishChanges(store, kv, config, { now: Date.now(), seq, full: true });
+  const published = brotli ? await publish() : await withoutBrotli(publish);
+  return { counts, published, brotli };
+}
+
+/**
+ * Tells the WebSub hub which feeds a publish changed, as the worker does after each of its publishes.
+ * Returns a line saying what happened; a hub that fails does not fail the publish.
+ */
+export async function notifyHub(
+  config: SiteConfig,
+  report: SitePublishReport | null,
+  timeoutMs = 10_000,
+): Promise<string | null> {
+  const notification = hubNotification(config, report?.changedFeeds ?? []);
+  if (!notification) return null;
+  const feeds = notification.body.getAll("hub.url").length;
+  try {
+    const response = await fetch(notification.hub, {
+      method: "POST",
+      body: notification.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok
+      ? `WebSub: told ${notification.hub} about ${feeds} changed feeds`
+      : `WebSub: hub ${notification.hub} answered ${response.status}; subscribers hear of the next publish`;
+  } catch (error) {
+    return `WebSub: hub ${notification.hub} failed (${(error as Error).message}); subscribers hear of the next publish`;
+  }
+}
+
+/**
+ * Opens the proxy's bindings, publishes the seeds into its ENTRIES database and FEEDS namespace, pings
+ * the WebSub hub when one is configured, and prints what it did.
  */
 export async function publishSeedsThroughProxy(
   seedsDir: string,
   config: SiteConfig,
-  options: GetPlatformProxyOptions,
+  proxyOptions: GetPlatformProxyOptions,
   where: string,
-): Promise<SitePublishReport | null> {
+  options: SeedPublishOptions = {},
+): Promise<SeedPublishReport> {
   const { getPlatformProxy } = await import("wrangler");
-  const proxy = await getPlatformProxy<Env>(options);
+  const proxy = await getPlatformProxy<Env>(proxyOptions);
   try {
     const store = new EntryStore(proxy.env.ENTRIES, config.entriesPerFeed);
-    const documents = await readSeedDocuments(seedsDir);
-    const counts = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
-    for (let i = 0; i < documents.length; i += BATCH) {
-      const report = await ingestDocuments(
-        store,
-        proxy.env.FEEDS,
-        config,
-        documents.slice(i, i + BATCH),
-        // One full publish follows: a publish per batch would render the growing site again and again.
-        { publish: false },
-      );
-      for (const result of report.results) counts[result.status]++;
-    }
-    const { seq } = await store.state();
-    const report = await publishChanges(store, proxy.env.FEEDS, config, {
-      now: Date.now(),
-      seq,
-      full: true,
-    });
+    const report = await publishSeeds(seedsDir, config, store, proxy.env.FEEDS, options);
+    const { counts, published } = report;
     console.log(
       `${where}: entries created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, rejected ${counts.rejected}` +
-        (report ? `; published version ${report.version} (${report.written} keys)` : ""),
+        (published ? `; published version ${published.version} (${published.written} keys)` : "") +
+        (report.brotli ? "" : "; no brotli variants (a large folder: brotli clients get gzip)"),
     );
+    const hubLine = await notifyHub(config, published);
+    if (hubLine) console.log(hubLine);
     return report;
   } finally {
     await proxy.dispose();

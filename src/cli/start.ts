@@ -3,11 +3,13 @@
  * `wrangler dev` reads (one process, through wrangler's getPlatformProxy), then serves the worker on
  * 127.0.0.1 with `wrangler dev` until interrupted.
  *
- * usage: tsx src/cli/start.ts [--port 8787] [--seeds DIR] [--out DIR] [--config FILE] [--persist-to DIR]
+ * usage: tsx src/cli/start.ts [--port 8787] [--seeds DIR] [--out DIR] [--config FILE] [--persist-to DIR] [--brotli]
+ *   --brotli   store brotli variants whatever the folder's size (by default only up to 100 documents)
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
+import { startProgress } from "./progress.js";
 import { buildAndReport } from "./publish-build.js";
 import { ensureDevVars, publishSeedsThroughProxy } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
@@ -26,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: "string", default: "out" },
       config: { type: "string", default: "wrangler.toml" },
       "persist-to": { type: "string", default: ".wrangler/state" },
+      brotli: { type: "boolean" },
     },
     strict: true,
   });
@@ -34,9 +37,10 @@ async function main(argv: string[]): Promise<number> {
     throw new EdgefeedError(`--port expects a port number, got "${values.port}"`);
   quietWrangler();
 
-  await buildAndReport(values);
+  const build = await buildAndReport(values);
   if (await ensureDevVars(path.dirname(path.resolve(values.config))))
     console.log("wrote .dev.vars with a new INGEST_TOKEN for the ingest API (git-ignored)");
+  let progress: ReturnType<typeof startProgress> | undefined;
   // The served site comes from the worker's entry store, so ingests add to the seeds, never replace
   // them. Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder.
   await publishSeedsThroughProxy(
@@ -48,6 +52,16 @@ async function main(argv: string[]): Promise<number> {
       remoteBindings: false,
     },
     "local KV",
+    {
+      build,
+      ...(values.brotli ? { brotli: true } : {}),
+      onProgress: (done, total) => {
+        progress ??= startProgress(process.stderr, total, "local KV: loading");
+        progress.tick(done);
+        if (done === total) progress.done();
+      },
+      onPublishing: () => console.log("local KV: publishing every feed, archive page and category"),
+    },
   );
 
   console.log(

@@ -1,6 +1,7 @@
 /**
- * WebSub end to end: `npm start` with WEBSUB_HUB pointing at a fake hub on 127.0.0.1; a document
- * ingested through the API makes the worker post `hub.mode=publish` with the changed feeds' URLs.
+ * WebSub end to end: `npm start` with WEBSUB_HUB pointing at a fake hub on 127.0.0.1; its own first
+ * publish, and then a document ingested through the API, each post `hub.mode=publish` with the changed
+ * feeds' URLs.
  */
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -21,6 +22,8 @@ let hub: Server;
 let hubUrl: string;
 const received: HubRequest[] = [];
 let stack: LocalStack;
+/** What the hub had received when npm start began serving: its own publish's ping. */
+let atStart: readonly HubRequest[] = [];
 
 /** The site URL of wrangler.toml: the feeds' own URLs, which the hub hears of. */
 const SITE = "http://localhost:8787/";
@@ -45,6 +48,7 @@ beforeAll(async () => {
   const address = hub.address();
   hubUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
   stack = await startLocalStack(90_000, { vars: { WEBSUB_HUB: hubUrl } });
+  atStart = [...received];
 });
 
 afterAll(async () => {
@@ -83,6 +87,21 @@ describe("WebSub with npm start", () => {
     expect(json.hubs).toEqual([{ type: "WebSub", url: hubUrl }]);
   });
 
+  it("npm start's own publish posts hub.mode=publish with every feed it published", async () => {
+    expect(atStart).toHaveLength(1);
+    const [ping] = atStart;
+    expect(ping?.method).toBe("POST");
+    expect(ping?.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(ping?.form.get("hub.mode")).toBe("publish");
+    // Every feed the site lists in its OPML (the subscription feed and each category's, each format);
+    // the seed makes no complete archive page.
+    const opml = await (await fetch(`${stack.origin}/feeds.opml`)).text();
+    const listed = [...opml.matchAll(/xmlUrl="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(listed).toContain(`${SITE}category/${categorySlug({ term: "junshiwaijiao" })}.rss`);
+    expect(ping?.form.getAll("hub.url").sort()).toEqual([...new Set(listed)].sort());
+    expect(stack.log()).toContain(`WebSub: told ${hubUrl} about `);
+  });
+
   it("an article ingested through the API makes the worker post hub.mode=publish with the changed feeds", async () => {
     const { text, url } = await newArticle();
     const response = await fetch(`${stack.origin}/api/documents?name=seeds/websub.txt`, {
@@ -105,7 +124,7 @@ describe("WebSub with npm start", () => {
     const categories = [entry?.category ?? []].flat() as Array<{ "@term": string }>;
     expect(categories.length).toBeGreaterThan(0);
 
-    const [ping, ...more] = await hubRequests(1);
+    const [ping, ...more] = (await hubRequests(atStart.length + 1)).slice(atStart.length);
     expect(more).toEqual([]);
     expect(ping?.method).toBe("POST");
     expect(ping?.contentType).toMatch(/^application\/x-www-form-urlencoded/);
