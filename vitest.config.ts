@@ -10,7 +10,13 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/e2e/**", "test/browser/**", "node_modules/**"],
+          exclude: [
+            "test/worker/**",
+            "test/e2e/**",
+            "test/browser/**",
+            "test/load/**",
+            "node_modules/**",
+          ],
           environment: "node",
           testTimeout: 60_000,
         },
