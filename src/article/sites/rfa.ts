@@ -157,12 +157,8 @@ export const rfaProfile: SiteProfile = {
   name: "rfa.org",
   matches: (url) => url.hostname === "rfa.org" || url.hostname.endsWith(".rfa.org"),
 
-  removeClutter($: CheerioAPI) {
-    // The lightbox block under each figure: a zoom link wrapping icon-zoom.png.
-    $(
-      queryAll($, "#zoomattribute, [id^=zoomattribute], a[data-fancybox], img[src*='icon-zoom']"),
-    ).remove();
-  },
+  // No removeClutter: its lightbox blocks under each figure (a zoom link with data-fancybox, an element
+  // with an id of zoomattribute…, icon-zoom.png) are what the generic clutter rules already drop.
 
   readFacts($: CheerioAPI, url: URL) {
     const segments = url.pathname.split("/").filter((s) => s !== "");
