@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import type { IngestResult } from "../api/ingest.js";
 import { EdgefeedError } from "../errors.js";
 import { readDevVarsToken } from "./dev-vars.js";
-import { readSeedDocuments } from "./publish-seeds.js";
+import { readSeedBatches } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
 
 /** Documents per request: well under the API's 500-document and 16 MiB limits for news articles. */
@@ -42,15 +42,15 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(batch) || batch < 1 || batch > 500)
     throw new EdgefeedError(`--batch expects 1 to 500, got "${values.batch}"`);
   const token = await tokenFrom(values.token);
-  const documents = await readSeedDocuments(values.seeds);
   const counts: Record<IngestResult["status"], number> = {
     created: 0,
     updated: 0,
     unchanged: 0,
     rejected: 0,
   };
-  for (let i = 0; i < documents.length; i += batch) {
-    const slice = documents.slice(i, i + batch);
+  let sent = 0;
+  // One request's documents in memory at a time, however large the folder.
+  for await (const { documents: slice, done, total } of readSeedBatches(values.seeds, batch)) {
     const body = JSON.stringify(
       slice.map((doc) => ({ name: doc.name, text: new TextDecoder().decode(doc.bytes) })),
     );
@@ -71,10 +71,11 @@ async function main(argv: string[]): Promise<number> {
         `${result.status.padEnd(9)} ${result.status === "rejected" ? "" : `${result.name} → `}${detail}`,
       );
     }
-    console.error(`progress: ${Math.min(i + batch, documents.length)}/${documents.length}`);
+    console.error(`progress: ${done}/${total}`);
+    sent = done;
   }
   console.log(
-    `sent ${documents.length} to ${endpoint}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, rejected ${counts.rejected}`,
+    `sent ${sent} to ${endpoint}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, rejected ${counts.rejected}`,
   );
   return counts.rejected > 0 ? 1 : 0;
 }
