@@ -9,6 +9,7 @@ import { type Category, compareEntries, type Entry } from "./entry.js";
 import {
   contentHash,
   type EntryPieces,
+  type PrepareOptions,
   prepareDocuments,
   renderEntryPieces,
   renderFeedDocuments,
@@ -81,6 +82,11 @@ export interface SitePublishOptions {
   readonly now: number;
   /** Render every document, not only the stale ones (first publish, settings changed). */
   readonly full?: boolean;
+  /**
+   * Codings to pre-compress into, beyond identity. Default: gzip and brotli in full publishes, gzip
+   * alone in the others (see INGEST_ENCODINGS).
+   */
+  readonly encodings?: PrepareOptions["encodings"];
 }
 
 export interface SitePublishReport extends PublishReport {
@@ -307,7 +313,7 @@ export async function publishFromStore(
     nextPosition: state.nextPosition,
   });
   const prepared = await prepareDocuments(plan.documents, {
-    encodings: plan.full ? FULL_ENCODINGS : INGEST_ENCODINGS,
+    encodings: options.encodings ?? (plan.full ? FULL_ENCODINGS : INGEST_ENCODINGS),
   });
   const carried: ManifestDocument[] = (live?.documents ?? []).filter((d) => plan.carry.has(d.path));
   const counts = await store.count();

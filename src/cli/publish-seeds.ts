@@ -112,27 +112,6 @@ export interface SeedPublishReport {
 }
 
 /**
- * Runs `work` with a CompressionStream that cannot make brotli, so the site's publish (which skips the
- * codings the runtime cannot make) stores identity and gzip. A stopgap for as long as site.ts's
- * publish takes no `encodings` (PrepareOptions.encodings stops at publishFromStore).
- */
-async function withoutBrotli<T>(work: () => Promise<T>): Promise<T> {
-  const scope = globalThis as unknown as { CompressionStream: typeof CompressionStream };
-  const original = scope.CompressionStream;
-  scope.CompressionStream = class extends original {
-    constructor(format: ConstructorParameters<typeof CompressionStream>[0]) {
-      if ((format as string) === "brotli") throw new TypeError("brotli is off for this publish");
-      super(format);
-    }
-  };
-  try {
-    return await work();
-  } finally {
-    scope.CompressionStream = original;
-  }
-}
-
-/**
  * Ingests the seeds into the store a batch at a time (unchanged documents change nothing), then
  * publishes every document of the site into `kv`.
  */
@@ -176,8 +155,12 @@ export async function publishSeeds(
   const brotli = options.brotli ?? total <= LOCAL_BROTLI_MAX_DOCUMENTS;
   options.onPublishing?.();
   const { seq } = await store.state();
-  const publish = () => publishChanges(store, kv, config, { now: Date.now(), seq, full: true });
-  const published = brotli ? await publish() : await withoutBrotli(publish);
+  const published = await publishChanges(store, kv, config, {
+    now: Date.now(),
+    seq,
+    full: true,
+    ...(brotli ? {} : { encodings: ["gzip"] }),
+  });
   return { counts, published, brotli };
 }
 

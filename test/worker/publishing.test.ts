@@ -1,10 +1,14 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ingestDocuments } from "../../src/api/ingest.js";
+import { publishChanges } from "../../src/site.js";
+import { EntryStore } from "../../src/store/entries.js";
 import { CURRENT_KEY, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
 import { parseManifest } from "../../src/store/manifest.js";
 import { publishVersion } from "../../src/store/publish.js";
 import {
+  CONFIG,
   ENTRIES,
   makeEntry,
   NEWER_MS,
@@ -13,6 +17,7 @@ import {
   publishSite,
   renderedBody,
   request,
+  seed,
 } from "./helpers.js";
 
 const PATHS = ["/", "/feed.atom", "/feed.rss", "/feed.json"];
@@ -181,5 +186,29 @@ describe("an interrupted publish", () => {
     expect(await (await request("/feed.atom")).text()).toBe(
       renderedBody("feed.atom", NEXT_ENTRIES),
     );
+  });
+});
+
+describe("publishChanges", () => {
+  it("stores exactly the codings it is asked for (npm start skips brotli for big folders)", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    await ingestDocuments(
+      store,
+      env.FEEDS,
+      CONFIG,
+      [{ name: "one.txt", bytes: new TextEncoder().encode(seed(1)) }],
+      { publish: false },
+    );
+    const { seq } = await store.state();
+    await publishChanges(store, env.FEEDS, CONFIG, {
+      now: PUBLISHED_MS,
+      seq,
+      full: true,
+      encodings: [],
+    });
+    const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    expect(manifest.documents.length).toBeGreaterThan(3);
+    for (const doc of manifest.documents)
+      expect(doc.variants.map((v) => v.encoding)).toEqual(["identity"]);
   });
 });
