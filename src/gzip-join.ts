@@ -7,8 +7,11 @@
  * segments in order, an empty final block, then the CRC-32 and the length of the whole text: the CRC
  * comes from the segments' own CRCs (CRC-32 is linear, so crc(A‖B) = crc(A)·x^(8·|B|) ⊕ crc(B) mod P),
  * never from the text. Small pieces (a feed's head, separators) need no compressor: they become stored
- * blocks.
+ * blocks. Pieces are compressed with pako (zlib's deflate in JavaScript): the same bytes in Node and in
+ * workerd, and no `node:` import in the core.
  */
+import { Deflate, Z_SYNC_FLUSH } from "pako";
+import { EdgefeedError } from "./errors.js";
 
 /** A raw DEFLATE segment: no final block, ending on a byte boundary; with its text's CRC-32 and length. */
 export interface DeflateSegment {
@@ -98,6 +101,34 @@ export function storedSegment(data: Uint8Array): DeflateSegment {
     bytes.set([0, length & 0xff, length >>> 8, ~length & 0xff, (~length >>> 8) & 0xff], at);
     bytes.set(data.subarray(from, from + length), at + 5);
     at += 5 + length;
+  }
+  return { bytes, crc: crc32(data), size: data.length };
+}
+
+/** zlib's default level: most of level 9's ratio at a fraction of its time. */
+const DEFLATE_LEVEL = 6;
+
+/**
+ * A text's bytes as one raw DEFLATE segment ending in a sync flush (no final block), ready to join.
+ * @example gunzipSync(joinGzip([compressSegment(bytes)])) // bytes
+ */
+export function compressSegment(data: Uint8Array): DeflateSegment {
+  const deflate = new Deflate({ raw: true, level: DEFLATE_LEVEL });
+  const chunks: Uint8Array[] = [];
+  deflate.onData = (chunk) => {
+    chunks.push(chunk);
+  };
+  if (!deflate.push(data, Z_SYNC_FLUSH) || deflate.err !== 0)
+    throw new EdgefeedError(
+      `deflate of ${data.length} bytes failed: ${deflate.msg || deflate.err}`,
+    );
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
   }
   return { bytes, crc: crc32(data), size: data.length };
 }

@@ -7,6 +7,7 @@
 import { FEED_PATHS, type SiteConfig } from "./config.js";
 import { type Category, compareEntries, type Entry } from "./entry.js";
 import {
+  compressEntryPieces,
   contentHash,
   type EntryPieces,
   type PrepareOptions,
@@ -75,6 +76,9 @@ function piecesOf(row: StoredEntry, config: SiteConfig, renderKey: string): Entr
   return row.renderKey === renderKey ? row.pieces : renderEntryPieces(row.entry, config);
 }
 
+/** Compressed pieces a publish made for current entries stored without them, to keep in the store. */
+type Backfill = Parameters<EntryStore["saveCompressed"]>[0][number];
+
 const archiveName = (page: number) => `${ARCHIVE_PREFIX}${page}`;
 const categoryName = (slug: string) => `${CATEGORY_PREFIX}${slug}`;
 
@@ -105,6 +109,8 @@ interface RenderPlan {
   readonly carry: ReadonlySet<string>;
   /** Whether every document is rendered (not only what the changes made stale). */
   readonly full: boolean;
+  /** Pieces compressed for this publish that the store lacked (entries stored before it kept them). */
+  readonly backfill: readonly Backfill[];
 }
 
 /**
@@ -204,19 +210,41 @@ async function planSite(
   const full = options.full === true || live === null || live.renderKey !== options.siteKey;
   const dirty = new Set(await store.dirtyGroups());
   const completePages = Math.floor((options.nextPosition - 1) / pageSize);
-  const pieces = (rows: readonly StoredEntry[]) => rows.map((r) => piecesOf(r, config, renderKey));
+  // Current pieces stored without their compressed forms are compressed once per publish, and kept.
+  const compressedNow = new Map<string, Promise<EntryPieces>>();
+  const backfill: Backfill[] = [];
+  const pieces = (rows: readonly StoredEntry[]) =>
+    Promise.all(
+      rows.map((row) => {
+        const current = piecesOf(row, config, renderKey);
+        if (current.compressed || row.renderKey !== renderKey) return current;
+        let made = compressedNow.get(row.id);
+        if (!made) {
+          made = compressEntryPieces(current).then((compressed) => {
+            backfill.push({ record: row, renderKey, compressed });
+            return { ...current, compressed };
+          });
+          compressedNow.set(row.id, made);
+        }
+        return made;
+      }),
+    );
   const documents: SiteDocument[] = [];
 
   // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
   // (so an article ingested with an old date is reachable before its page completes).
   const newest = await store.newest(config.entriesPerFeed);
-  const open = await store.positioned(completePages * pageSize + 1, Number.MAX_SAFE_INTEGER);
+  const open = await store.positioned(
+    completePages * pageSize + 1,
+    Number.MAX_SAFE_INTEGER,
+    renderKey,
+  );
   const byId = new Map([...newest, ...open].map((row) => [row.id, row]));
   const subscription = [...byId.values()].sort(compareEntries);
   const deleted = await store.tombstones(TOMBSTONES_SHOWN);
   documents.push(
     ...renderFeedDocuments(
-      pieces(subscription),
+      await pieces(subscription),
       describeSubscriptionFeed(config, subscription, completePages, deleted),
       FEED_PATHS,
     ),
@@ -225,10 +253,10 @@ async function planSite(
   // Archive pages, oldest first.
   const rendered = new Set<string>();
   for (const page of pagesToRender(completePages, dirty, live, full)) {
-    const rows = await store.positioned((page - 1) * pageSize + 1, page * pageSize);
+    const rows = await store.positioned((page - 1) * pageSize + 1, page * pageSize, renderKey);
     const name = archiveName(page);
     const info = describeArchivePage(config, rows, page, completePages);
-    documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
+    documents.push(...renderFeedDocuments(await pieces(rows), info, feedPaths(name)));
     rendered.add(name);
   }
 
@@ -247,10 +275,10 @@ async function planSite(
       findDocument(live, feedPaths(categoryName(category.slug)).atom)
     )
       continue;
-    const rows = await store.inCategory(category.slug, config.entriesPerFeed);
+    const rows = await store.inCategory(category.slug, config.entriesPerFeed, renderKey);
     const name = categoryName(category.slug);
     const info = describeCategoryFeed(config, rows, category);
-    documents.push(...renderFeedDocuments(pieces(rows), info, feedPaths(name)));
+    documents.push(...renderFeedDocuments(await pieces(rows), info, feedPaths(name)));
     rendered.add(name);
   }
 
@@ -288,7 +316,7 @@ async function planSite(
     const name = doc.path.replace(/\.(atom|rss|json)$/, "");
     if (name !== doc.path && wanted.has(name) && !rendered.has(name)) carry.add(doc.path);
   }
-  return { documents, carry, full };
+  return { documents, carry, full, backfill };
 }
 
 /**
@@ -316,6 +344,7 @@ export async function publishFromStore(
     encodings: options.encodings ?? (plan.full ? FULL_ENCODINGS : INGEST_ENCODINGS),
   });
   const carried: ManifestDocument[] = (live?.documents ?? []).filter((d) => plan.carry.has(d.path));
+  await store.saveCompressed(plan.backfill);
   const counts = await store.count();
   const report = await publishVersion(
     kv,

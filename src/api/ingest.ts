@@ -8,7 +8,7 @@ import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
 import { DocumentError } from "../errors.js";
 import { convertDocument } from "../pipeline.js";
-import { contentHash, renderEntryPieces } from "../publish.js";
+import { compressEntryPieces, contentHash, renderEntryPieces } from "../publish.js";
 import { rfc3339 } from "../render/dates.js";
 import { categorySlug, publishChanges, renderKeyOf, type SitePublishReport } from "../site.js";
 import type { EntryRecord, EntryStore, EntryWrite, StoredCategory } from "../store/entries.js";
@@ -120,11 +120,13 @@ async function saveConverted(
         ...(change.note ? { note: change.note } : {}),
       };
     }
+    const pieces = renderEntryPieces(change.entry, config);
     const write: EntryWrite = {
       entry: change.entry,
       documentHash: converted.documentHash,
       categories: storedCategories(change.entry),
-      pieces: renderEntryPieces(change.entry, config),
+      // Compressed once here, so no publish compresses this entry again (see src/pieces.ts).
+      pieces: { ...pieces, compressed: await compressEntryPieces(pieces) },
       renderKey,
     };
     const outcome = await store.save(write, before);

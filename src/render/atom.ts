@@ -4,7 +4,15 @@
 import type { Entry, Person } from "../entry.js";
 import { rfc3339 } from "./dates.js";
 import { type FeedInfo, historyLinks, MEDIA_TYPES, otherFormats } from "./feed-info.js";
-import { cdataElement, emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
+import { type FeedParts, joinFeedParts } from "./parts.js";
+import {
+  cdataElement,
+  emptyElement,
+  openTag,
+  parentElement,
+  textElement,
+  XML_DECLARATION,
+} from "./xml.js";
 
 const ATOM_NS = "http://www.w3.org/2005/Atom";
 /** RFC 5005 feed history: `<fh:archive/>` marks an archive document. */
@@ -51,6 +59,14 @@ export function renderAtomEntry(entry: Entry): string {
  * @example renderAtom(entries.map(renderAtomEntry), describeFeed(config, entries))
  */
 export function renderAtom(entryXml: readonly string[], info: FeedInfo): string {
+  return joinFeedParts(renderAtomParts(entryXml, info));
+}
+
+/**
+ * The Atom feed document in parts: the entries verbatim, one per line.
+ * @example joinFeedParts(renderAtomParts(pieces, info)) === renderAtom(pieces, info) // true
+ */
+export function renderAtomParts(entryXml: readonly string[], info: FeedInfo): FeedParts {
   const { config, links } = info;
   const head = [
     textElement("id", info.id),
@@ -72,11 +88,18 @@ export function renderAtom(entryXml: readonly string[], info: FeedInfo): string 
   );
   // Tombstones before the entries: RFC 6721 lets them stand anywhere in the feed, and RFC 4287's
   // schema wants every extension element of a feed ahead of its entries.
-  const feed = parentElement("feed", [...head, ...tombstones, ...entryXml], {
+  const open = openTag("feed", {
     xmlns: ATOM_NS,
     ...(info.history ? { "xmlns:fh": FEED_HISTORY_NS } : {}),
     ...(tombstones.length > 0 ? { "xmlns:at": TOMBSTONES_NS } : {}),
     "xml:lang": config.language,
   });
-  return `${XML_DECLARATION}\n${feed}\n`;
+  // One child per line, as parentElement writes them.
+  const lead = [...head, ...tombstones].join("\n");
+  return {
+    head: `${XML_DECLARATION}\n${open}\n${lead}${entryXml.length > 0 ? "\n" : ""}`,
+    pieces: entryXml,
+    separator: "\n",
+    tail: "\n</feed>\n",
+  };
 }

@@ -4,6 +4,7 @@
 import type { Entry } from "../entry.js";
 import { rfc3339 } from "./dates.js";
 import type { FeedInfo } from "./feed-info.js";
+import { type FeedParts, joinFeedParts } from "./parts.js";
 
 const INDENT = 2;
 
@@ -45,6 +46,22 @@ export function renderJsonItem(entry: Entry): string {
  * @example renderJson(entries.map(renderJsonItem), describeFeed(config, entries))
  */
 export function renderJson(itemJson: readonly string[], info: FeedInfo): string {
+  return joinFeedParts(renderJsonParts(itemJson, info));
+}
+
+/**
+ * An item as it stands in the feed's `items` array: indented two levels.
+ * @example indentJsonItem('{\n  "id": "a"\n}') // '    {\n      "id": "a"\n    }'
+ */
+export function indentJsonItem(itemJson: string): string {
+  return `${" ".repeat(INDENT * 2)}${indentBlock(itemJson, INDENT * 2)}`;
+}
+
+/**
+ * The JSON Feed document in parts: the items indented (`indentJsonItem`), separated by commas.
+ * @example joinFeedParts(renderJsonParts(items, info)) === renderJson(items, info) // true
+ */
+export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): FeedParts {
   const { config, links } = info;
   // JSON Feed has no archives: `next_url` pages to the next older document, which is how a reader
   // walks the history back to the first article.
@@ -61,10 +78,14 @@ export function renderJson(itemJson: readonly string[], info: FeedInfo): string 
     authors: [{ name: config.author }],
   };
   const headJson = JSON.stringify(head, null, INDENT);
-  const items = itemJson
-    .map((item) => `${" ".repeat(INDENT * 2)}${indentBlock(item, INDENT * 2)}`)
-    .join(",\n");
-  const itemsJson = itemJson.length > 0 ? `[\n${items}\n${" ".repeat(INDENT)}]` : "[]";
   // The head's closing brace is replaced by the items member, keeping one valid, stable document.
-  return `${headJson.slice(0, -2)},\n${" ".repeat(INDENT)}"items": ${itemsJson}\n}\n`;
+  const members = `${headJson.slice(0, -2)},\n${" ".repeat(INDENT)}"items": `;
+  if (itemJson.length === 0)
+    return { head: `${members}[]`, pieces: [], separator: ",\n", tail: "\n}\n" };
+  return {
+    head: `${members}[\n`,
+    pieces: itemJson.map(indentJsonItem),
+    separator: ",\n",
+    tail: `\n${" ".repeat(INDENT)}]\n}\n`,
+  };
 }

@@ -7,7 +7,15 @@ import { escapeHtml } from "../text.js";
 import { FEED_HISTORY_NS } from "./atom.js";
 import { rfc822 } from "./dates.js";
 import { type FeedInfo, historyLinks, MEDIA_TYPES } from "./feed-info.js";
-import { cdataElement, emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
+import { type FeedParts, joinFeedParts } from "./parts.js";
+import {
+  cdataElement,
+  emptyElement,
+  openTag,
+  parentElement,
+  textElement,
+  XML_DECLARATION,
+} from "./xml.js";
 
 const NAMESPACES = {
   version: "2.0",
@@ -61,6 +69,14 @@ export function renderRssItem(entry: Entry, fallbackAuthor: string): string {
  * @example renderRss(entries.map((e) => renderRssItem(e, config.author)), describeFeed(config, entries))
  */
 export function renderRss(itemXml: readonly string[], info: FeedInfo): string {
+  return joinFeedParts(renderRssParts(itemXml, info));
+}
+
+/**
+ * The RSS 2.0 document in parts: the items verbatim, one per line.
+ * @example joinFeedParts(renderRssParts(pieces, info)) === renderRss(pieces, info) // true
+ */
+export function renderRssParts(itemXml: readonly string[], info: FeedInfo): FeedParts {
   const { config, links } = info;
   const head = [
     textElement("title", info.title),
@@ -74,7 +90,13 @@ export function renderRss(itemXml: readonly string[], info: FeedInfo): string {
     ...historyLinks(info, "rss").map(([rel, href]) => emptyElement("atom:link", { href, rel })),
     ...(info.history?.archive ? [emptyElement("fh:archive", {})] : []),
   ];
-  const channel = parentElement("channel", [...head, ...itemXml]);
   const namespaces = info.history ? { ...NAMESPACES, "xmlns:fh": FEED_HISTORY_NS } : NAMESPACES;
-  return `${XML_DECLARATION}\n${parentElement("rss", [channel], namespaces)}\n`;
+  // <rss> around one <channel>, one child per line, as parentElement writes them.
+  const open = `${openTag("rss", namespaces)}\n${openTag("channel")}`;
+  return {
+    head: `${XML_DECLARATION}\n${open}\n${head.join("\n")}${itemXml.length > 0 ? "\n" : ""}`,
+    pieces: itemXml,
+    separator: "\n",
+    tail: "\n</channel>\n</rss>\n",
+  };
 }

@@ -45,6 +45,11 @@ export function emptyElement(name: string, attributes: Attributes): string {
   return `<${name}${attributeText(attributes)}/>`;
 }
 
+/** A start tag: `<feed xmlns="…">`. */
+export function openTag(name: string, attributes?: Attributes): string {
+  return `<${name}${attributeText(attributes)}>`;
+}
+
 /**
  * An element around children that are already XML, one child per line. No indentation: it would
  * have to be added inside text content, where white space is data.
@@ -54,5 +59,5 @@ export function parentElement(
   children: readonly string[],
   attributes?: Attributes,
 ): string {
-  return `<${name}${attributeText(attributes)}>\n${children.join("\n")}\n</${name}>`;
+  return `${openTag(name, attributes)}\n${children.join("\n")}\n</${name}>`;
 }

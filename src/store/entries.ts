@@ -5,6 +5,8 @@
  * second and has no transactions; see the README's "Where entries live").
  */
 import type { Entry } from "../entry.js";
+import { EdgefeedError } from "../errors.js";
+import { type CompressedPieces, packPiece, unpackPiece } from "../pieces.js";
 import type { EntryPieces } from "../publish.js";
 import { StoreError } from "./errors.js";
 
@@ -28,6 +30,10 @@ export interface EntryRecord {
 
 /** An entry with its article and pieces, as publishing reads it. */
 export interface StoredEntry extends EntryRecord {
+  /**
+   * The article. Reads that name the current render key leave it out of rows whose pieces are current
+   * (publishing needs only their pieces); reading it there throws.
+   */
   readonly entry: Entry;
   readonly pieces: EntryPieces;
   /** What the pieces were rendered with; pieces of another key are rendered again. */
@@ -79,6 +85,11 @@ const SCHEMA = [
     PRIMARY KEY (slug, id)
   )`,
   "CREATE INDEX IF NOT EXISTS entry_categories_newest ON entry_categories (slug, published_ms DESC, id)",
+  // Each entry's pieces compressed (src/pieces.ts), packed as base64 text; valid while their render_key
+  // is the entry's. A table of its own, so databases made before it need no migration.
+  `CREATE TABLE IF NOT EXISTS compressed_pieces (
+    id TEXT PRIMARY KEY, render_key TEXT NOT NULL, atom TEXT NOT NULL, rss TEXT NOT NULL, json TEXT NOT NULL
+  )`,
   "CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, deleted_ms INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS dirty (grp TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS site_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
@@ -116,23 +127,49 @@ function toRecord(row: Row): EntryRecord {
   };
 }
 
+function compressedOf(row: Row, id: string): CompressedPieces | undefined {
+  if (row.atom_z === null || row.atom_z === undefined) return undefined;
+  return {
+    atom: unpackPiece(String(row.atom_z), `entry ${id} atom`),
+    rss: unpackPiece(String(row.rss_z), `entry ${id} rss`),
+    json: unpackPiece(String(row.json_z), `entry ${id} json`),
+  };
+}
+
 function toStored(row: Row): StoredEntry {
-  const text = String(row.entry);
+  const text = row.entry === null ? null : String(row.entry);
+  const id = String(row.id);
   let entry: Entry | undefined;
+  const compressed = compressedOf(row, id);
   return {
     ...toRecord(row),
     // Parsed on first use: a publish reads many rows and assembles most of them from their pieces alone.
     get entry(): Entry {
+      if (text === null)
+        throw new EdgefeedError(`entry ${id}: read without its article (its pieces are current)`);
       entry ??= JSON.parse(text) as Entry;
       return entry;
     },
-    pieces: { atom: String(row.atom), rss: String(row.rss), json: String(row.json) },
+    pieces: {
+      atom: String(row.atom),
+      rss: String(row.rss),
+      json: String(row.json),
+      ...(compressed ? { compressed } : {}),
+    },
     renderKey: String(row.render_key),
   };
 }
 
 const RECORD_COLUMNS = "id, published_ms, updated_ms, position, document_hash, categories";
-const STORED_COLUMNS = `${RECORD_COLUMNS}, entry, atom, rss, json, render_key`;
+const PIECE_COLUMNS = "atom, rss, json, render_key";
+/** Columns of `entries e` joined with `compressed_pieces z`; `?` (a render key or null) is bound first. */
+const STORED_SELECT = `${[...RECORD_COLUMNS.split(", "), ...PIECE_COLUMNS.split(", ")]
+  .map((c) => `e.${c}`)
+  .join(
+    ", ",
+  )}, CASE WHEN e.render_key IS ? THEN NULL ELSE e.entry END AS entry, z.atom AS atom_z, z.rss AS rss_z, z.json AS json_z`;
+const COMPRESSED_JOIN =
+  "LEFT JOIN compressed_pieces z ON z.id = e.id AND z.render_key = e.render_key";
 
 /** The group a page or category is published in: what a change marks for re-rendering. */
 export const pageGroup = (page: number): string => `page:${page}`;
@@ -142,6 +179,9 @@ export const categoryGroup = (slug: string): string => `category:${slug}`;
 export function pageOf(position: number, pageSize: number): number {
   return Math.floor((position - 1) / pageSize) + 1;
 }
+
+/** Rows of compressed pieces kept per D1 call. */
+const BACKFILL_BATCH = 50;
 
 /** What a save did. */
 export type SaveOutcome = "created" | "updated" | "conflict";
@@ -222,6 +262,66 @@ export class EntryStore {
     ];
   }
 
+  /** The entry's compressed pieces replaced by the write's, or removed when it has none. */
+  private compressedStatements(write: EntryWrite, guard: string): D1PreparedStatement[] {
+    const { entry, pieces } = write;
+    const remove = this.db.prepare("DELETE FROM compressed_pieces WHERE id = ?").bind(entry.id);
+    if (!pieces.compressed) return [remove];
+    return [
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO compressed_pieces (id, render_key, atom, rss, json) SELECT id, ?, ?, ?, ? FROM entries WHERE ${guard}`,
+        )
+        .bind(
+          write.renderKey,
+          packPiece(pieces.compressed.atom),
+          packPiece(pieces.compressed.rss),
+          packPiece(pieces.compressed.json),
+          entry.id,
+          write.documentHash,
+        ),
+    ];
+  }
+
+  /**
+   * Keeps pieces compressed at publish for entries stored without them, unless the entry changed
+   * since it was read (its document hash or render key): the next publish need not compress them.
+   */
+  async saveCompressed(
+    rows: readonly {
+      readonly record: EntryRecord;
+      readonly renderKey: string;
+      readonly compressed: CompressedPieces;
+    }[],
+  ): Promise<void> {
+    // In batches, so a full publish's backfill stays within D1's limits per call.
+    for (let from = 0; from < rows.length; from += BACKFILL_BATCH)
+      await this.saveCompressedBatch(rows.slice(from, from + BACKFILL_BATCH));
+  }
+
+  private async saveCompressedBatch(
+    rows: Parameters<EntryStore["saveCompressed"]>[0],
+  ): Promise<void> {
+    await this.run("compressed_pieces", () =>
+      this.db.batch(
+        rows.map(({ record, renderKey, compressed }) =>
+          this.db
+            .prepare(
+              "INSERT OR REPLACE INTO compressed_pieces (id, render_key, atom, rss, json) SELECT id, render_key, ?, ?, ? FROM entries WHERE id = ? AND document_hash = ? AND render_key = ?",
+            )
+            .bind(
+              packPiece(compressed.atom),
+              packPiece(compressed.rss),
+              packPiece(compressed.json),
+              record.id,
+              record.documentHash,
+              renderKey,
+            ),
+        ),
+      ),
+    );
+  }
+
   /**
    * Saves an entry: creates it (`before` null) or replaces the version `before` describes. Returns
    * "conflict" when another ingest changed the entry in between: read it again and decide again.
@@ -276,6 +376,7 @@ export class EntryStore {
           ...before.categories.map((c) => categoryGroup(c.slug)),
         ];
       }
+      statements.push(...this.compressedStatements(write, guard));
       statements.push(...this.categoryStatements(write, guard));
       groups.push(...write.categories.map((c) => categoryGroup(c.slug)));
       statements.push(...this.markChanged(groups));
@@ -293,6 +394,7 @@ export class EntryStore {
       const results = await this.db.batch([
         this.db.prepare("DELETE FROM entries WHERE id = ?").bind(id),
         this.db.prepare("DELETE FROM entry_categories WHERE id = ?").bind(id),
+        this.db.prepare("DELETE FROM compressed_pieces WHERE id = ?").bind(id),
         this.db
           .prepare("INSERT OR REPLACE INTO tombstones (id, deleted_ms) VALUES (?, ?)")
           .bind(id, now),
@@ -305,31 +407,41 @@ export class EntryStore {
     });
   }
 
-  /** The newest entries, newest first (the order of `compareEntries`). */
+  /** The newest entries, newest first (the order of `compareEntries`), with their articles. */
   async newest(limit: number): Promise<StoredEntry[]> {
     return this.all(
-      `SELECT ${STORED_COLUMNS} FROM entries ORDER BY published_ms DESC, id ASC LIMIT ?`,
+      `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ORDER BY e.published_ms DESC, e.id ASC LIMIT ?`,
+      null,
       limit,
     );
   }
 
-  /** Entries whose positions fall in [from, to], newest first. */
-  async positioned(from: number, to: number): Promise<StoredEntry[]> {
+  /**
+   * Entries whose positions fall in [from, to], newest first. With `renderKey`, rows whose pieces were
+   * rendered with it come without their article (see StoredEntry.entry): less to move and parse.
+   */
+  async positioned(
+    from: number,
+    to: number,
+    renderKey: string | null = null,
+  ): Promise<StoredEntry[]> {
     return this.all(
-      `SELECT ${STORED_COLUMNS} FROM entries WHERE position BETWEEN ? AND ? ORDER BY published_ms DESC, id ASC`,
+      `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} WHERE e.position BETWEEN ? AND ? ORDER BY e.published_ms DESC, e.id ASC`,
+      renderKey,
       from,
       to,
     );
   }
 
-  /** The newest entries of a category. */
-  async inCategory(slug: string, limit: number): Promise<StoredEntry[]> {
+  /** The newest entries of a category; `renderKey` as for `positioned`. */
+  async inCategory(
+    slug: string,
+    limit: number,
+    renderKey: string | null = null,
+  ): Promise<StoredEntry[]> {
     return this.all(
-      `SELECT ${STORED_COLUMNS.split(", ")
-        .map((c) => `e.${c}`)
-        .join(
-          ", ",
-        )} FROM entry_categories c JOIN entries e ON e.id = c.id WHERE c.slug = ? ORDER BY c.published_ms DESC, c.id ASC LIMIT ?`,
+      `SELECT ${STORED_SELECT} FROM entry_categories c JOIN entries e ON e.id = c.id ${COMPRESSED_JOIN} WHERE c.slug = ? ORDER BY c.published_ms DESC, c.id ASC LIMIT ?`,
+      renderKey,
       slug,
       limit,
     );

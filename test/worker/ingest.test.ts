@@ -6,7 +6,16 @@ import { reset } from "cloudflare:test";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
 import { convertDocument } from "../../src/pipeline.js";
-import { AUTH, HOUR, postDocuments as post, request, seed, T0, TOKEN } from "./helpers.js";
+import {
+  AUTH,
+  decodeBody,
+  HOUR,
+  postDocuments as post,
+  request,
+  seed,
+  T0,
+  TOKEN,
+} from "./helpers.js";
 
 beforeEach(async () => {
   await reset();
@@ -117,6 +126,32 @@ describe("POST /api/documents", () => {
     expect(entries[0]?.published).toBe("2021-12-15T19:57:46Z");
     expect(entries[0]?.updated).toBe("2021-12-15T23:57:46Z");
     expect(await (await request("/feed.rss")).text()).toContain("Corrected body.");
+  });
+
+  it("serves gzip feeds, joined from pieces compressed at ingest, that decode to the feed; an update shows", async () => {
+    const body = (n: number, version: string) =>
+      Array.from(
+        { length: 400 },
+        (_, i) => `Sentence ${i} of article ${n}, ${version}, about ${(i * 7919 + n) % 1000}.`,
+      ).join(" ");
+    const batch = [1, 2, 3, 4].map((n) => seed(n, { body: body(n, "first"), tag: "World" }));
+    const response = await post(JSON.stringify(batch), "application/json");
+    expect(response.status, await response.clone().text()).toBe(200);
+    await ingest(seed(3, { at: T0 + 9 * HOUR, body: body(3, "corrected"), tag: "World" }));
+
+    for (const path of ["/feed.atom", "/feed.rss", "/feed.json", "/category/world.atom"]) {
+      const identity = await (await request(path)).text();
+      // Large enough that its gzip body is joined from the entries' pieces.
+      expect(new TextEncoder().encode(identity).length, path).toBeGreaterThan(64 * 1024);
+      expect(identity, path).toContain("article 3, corrected");
+      expect(identity, path).not.toContain("article 3, first");
+      const gzip = await request(path, {
+        headers: { "Accept-Encoding": "gzip" },
+        cf: { clientAcceptEncoding: "gzip" },
+      } as RequestInit);
+      expect(gzip.headers.get("Content-Encoding"), path).toBe("gzip");
+      expect(await decodeBody(gzip), path).toBe(identity);
+    }
   });
 
   it("keeps the stored version when an older version of the article arrives", async () => {

@@ -1,0 +1,22 @@
+/**
+ * @module render/parts — a feed document as its parts: a head, the entries' pieces used verbatim with one
+ * separator between them, and a tail. Publishing compresses each piece once and joins the compressed
+ * pieces instead of compressing the whole document again (src/gzip-join.ts).
+ */
+
+/** A feed document in parts; its text is `head + pieces.join(separator) + tail`. */
+export interface FeedParts {
+  readonly head: string;
+  /** The entries' texts exactly as they stand in the document. */
+  readonly pieces: readonly string[];
+  readonly separator: string;
+  readonly tail: string;
+}
+
+/**
+ * The document's text.
+ * @example joinFeedParts({ head: "[", pieces: ["1", "2"], separator: ",", tail: "]" }) // "[1,2]"
+ */
+export function joinFeedParts(parts: FeedParts): string {
+  return `${parts.head}${parts.pieces.join(parts.separator)}${parts.tail}`;
+}

@@ -1,0 +1,131 @@
+/**
+ * Feeds' gzip bodies joined from their entries' pieces compressed once (src/pieces.ts, src/gzip-join.ts):
+ * what a reader's decoder makes of them, and the ETags every publish path gives them.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { FEED_PATHS, readSiteConfig } from "../src/config.js";
+import type { Entry } from "../src/entry.js";
+import { EdgefeedError } from "../src/errors.js";
+import { packPiece, unpackPiece } from "../src/pieces.js";
+import { convertDocument } from "../src/pipeline.js";
+import {
+  compressEntryPieces,
+  type EntryPieces,
+  type PreparedDocument,
+  prepareDocuments,
+  renderEntryPieces,
+  renderFeedDocuments,
+} from "../src/publish.js";
+import { describeFeed } from "../src/render/feed-info.js";
+
+const pako = createRequire(import.meta.url)("pako") as { ungzip(data: Uint8Array): Uint8Array };
+
+const config = readSiteConfig({
+  SITE_URL: "https://news.example/",
+  FEED_TITLE: "Example archive",
+  FEED_LANGUAGE: "zh-Hans",
+  FEED_ENTRIES: "50",
+});
+/** 2021-12-15T18:57:46Z, the seed's time. */
+const T0 = 1_639_594_666_000;
+const HOUR = 3_600_000;
+
+/** Entries from the repository's seed, article n published n hours after it, newest first. */
+function entries(count: number): Entry[] {
+  const seed = "seeds/000_2cee1c3ee14bd78d.txt";
+  const entry = convertDocument(readFileSync(seed), seed);
+  return Array.from({ length: count }, (_, i) => count - i).map((n) => ({
+    ...entry,
+    id: `${entry.id}?n=${n}`,
+    link: `${entry.link}?n=${n}`,
+    title: `${entry.title} (${n})`,
+    publishedMs: T0 + n * HOUR,
+    updatedMs: T0 + n * HOUR,
+  }));
+}
+
+async function publish(list: readonly Entry[], pieces: readonly EntryPieces[]) {
+  const documents = renderFeedDocuments(pieces, describeFeed(config, list), FEED_PATHS);
+  return prepareDocuments(documents, { encodings: ["gzip"] });
+}
+
+function variant(doc: PreparedDocument | undefined, encoding: string) {
+  const found = doc?.variants.find((v) => v.encoding === encoding);
+  if (!found) throw new Error(`no ${encoding} variant of ${doc?.path}`);
+  return found;
+}
+
+describe("a feed's gzip body joined from its entries' compressed pieces", () => {
+  const list = entries(12);
+  const plain = list.map((entry) => renderEntryPieces(entry, config));
+
+  it("decodes, with zlib, pako and DecompressionStream, to exactly the identity body", async () => {
+    const docs = await publish(
+      list,
+      await Promise.all(
+        plain.map(async (p) => ({ ...p, compressed: await compressEntryPieces(p) })),
+      ),
+    );
+    for (const doc of docs) {
+      const bytes = variant(doc, "identity").bytes;
+      const identity = new TextDecoder().decode(bytes);
+      const gzip = variant(doc, "gzip").bytes;
+      // Large enough to be joined, not compressed whole.
+      expect(bytes.length, doc.path).toBeGreaterThan(64 * 1024);
+      expect(new TextDecoder().decode(gunzipSync(gzip)), doc.path).toBe(identity);
+      expect(new TextDecoder().decode(pako.ungzip(gzip)), doc.path).toBe(identity);
+      const stream = new Blob([gzip]).stream().pipeThrough(new DecompressionStream("gzip"));
+      expect(await new Response(stream).text(), doc.path).toBe(identity);
+      // Each piece compresses on its own (this seed's Chinese text to about 44 %).
+      expect(gzip.length, doc.path).toBeLessThan(bytes.length / 2);
+    }
+  });
+
+  it("has the same ETags and gzip bytes whether its pieces were compressed at ingest or now", async () => {
+    const stored = await publish(
+      list,
+      await Promise.all(
+        plain.map(async (p) => ({ ...p, compressed: await compressEntryPieces(p) })),
+      ),
+    );
+    const fresh = await publish(list, plain);
+    expect(fresh.map((d) => d.variants.map((v) => v.etag))).toEqual(
+      stored.map((d) => d.variants.map((v) => v.etag)),
+    );
+    fresh.forEach((doc, i) => {
+      expect(variant(doc, "gzip").bytes).toEqual(variant(stored[i], "gzip").bytes);
+    });
+  });
+
+  it("gets a new ETag in every format when one entry changes, and keeps it when nothing does", async () => {
+    const before = await publish(list, plain);
+    const again = await publish(list, plain);
+    const changed = list.map((entry, i) =>
+      i === 5 ? { ...entry, summary: `${entry.summary} Corrected.` } : entry,
+    );
+    const after = await publish(
+      changed,
+      changed.map((entry) => renderEntryPieces(entry, config)),
+    );
+    expect(again.map((d) => d.hash)).toEqual(before.map((d) => d.hash));
+    after.forEach((doc, i) => {
+      expect(doc.hash, doc.path).not.toBe(before[i]?.hash);
+    });
+  });
+});
+
+describe("packPiece / unpackPiece", () => {
+  it("read back the piece they stored, and name the piece they cannot read", async () => {
+    const [entry] = entries(1);
+    if (!entry) throw new Error("no entry");
+    const compressed = await compressEntryPieces(renderEntryPieces(entry, config));
+    expect(unpackPiece(packPiece(compressed.rss), "entry 1 rss")).toEqual(compressed.rss);
+    expect(() => unpackPiece("AAAA", "entry 1 rss")).toThrow(EdgefeedError);
+    expect(() => unpackPiece("AAAA", "entry 1 rss")).toThrow(
+      /^entry 1 rss: .*fewer than its header/,
+    );
+  });
+});
