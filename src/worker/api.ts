@@ -14,6 +14,7 @@ import { readSiteConfig, type SiteConfig } from "../config.js";
 import type { SitePublishReport } from "../site.js";
 import { EntryStore } from "../store/entries.js";
 import { StoreError } from "../store/errors.js";
+import { hubNotification } from "../websub.js";
 import { baseHeaders, NO_STORE } from "./headers.js";
 import { HttpError, RETRY_AFTER_STORAGE_FAILURE } from "./http-error.js";
 
@@ -167,11 +168,9 @@ function publishedSummary(report: SitePublishReport | null) {
 
 /** Tells the WebSub hub which feeds changed, after the response (a hub failure is only logged). */
 export function pingHub(c: AppContext, config: SiteConfig, report: SitePublishReport | null): void {
-  const hub = config.hub;
-  if (!hub || !report || report.changedFeeds.length === 0) return;
-  const body = new URLSearchParams({ "hub.mode": "publish" });
-  for (const path of report.changedFeeds)
-    body.append("hub.url", new URL(path, config.siteUrl).href);
+  const notification = report ? hubNotification(config, report.changedFeeds) : null;
+  if (!notification) return;
+  const { hub, body } = notification;
   const ping = fetch(hub, { method: "POST", body })
     .then((response) => {
       if (!response.ok) console.error(`edgefeed: WebSub hub ${hub} answered ${response.status}`);

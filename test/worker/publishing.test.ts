@@ -2,13 +2,15 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingestDocuments } from "../../src/api/ingest.js";
-import { publishChanges } from "../../src/site.js";
+import { renderEntryPieces } from "../../src/publish.js";
+import { publishChanges, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import { CURRENT_KEY, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
 import { parseManifest } from "../../src/store/manifest.js";
 import { publishVersion } from "../../src/store/publish.js";
 import {
   CONFIG,
+  decodeBody,
   ENTRIES,
   makeEntry,
   NEWER_MS,
@@ -190,6 +192,44 @@ describe("an interrupted publish", () => {
 });
 
 describe("publishChanges", () => {
+  it("compresses the pieces of entries stored without them once, keeps them, and serves feeds that decode", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    const renderKey = await renderKeyOf(CONFIG);
+    // Entries as a version before compressed pieces stored them: pieces only.
+    for (const n of [1, 2, 3, 4]) {
+      const paragraphs = Array.from({ length: 700 }, (_, i) => `<p>Line ${i} of article ${n}.</p>`);
+      const entry = {
+        ...makeEntry(n, PUBLISHED_MS + n * 60_000),
+        contentHtml: paragraphs.join(""),
+      };
+      const pieces = renderEntryPieces(entry, CONFIG);
+      const write = { entry, documentHash: `document-${n}`, categories: [], pieces, renderKey };
+      expect(await store.save(write, null)).toBe("created");
+    }
+    const compressedRows = async () =>
+      (
+        await env.ENTRIES.prepare("SELECT COUNT(*) AS n FROM compressed_pieces").first<{
+          n: number;
+        }>()
+      )?.n;
+    expect(await compressedRows()).toBe(0);
+
+    const { seq } = await store.state();
+    await publishChanges(store, env.FEEDS, CONFIG, { now: PUBLISHED_MS, seq, encodings: ["gzip"] });
+    expect(await compressedRows()).toBe(4);
+    expect((await store.newest(10)).every((row) => row.pieces.compressed !== undefined)).toBe(true);
+    for (const path of ["/feed.atom", "/feed.rss", "/feed.json"]) {
+      const identity = await (await request(path)).text();
+      expect(identity.length, path).toBeGreaterThan(64 * 1024);
+      const gzip = await request(path, {
+        headers: { "Accept-Encoding": "gzip" },
+        cf: { clientAcceptEncoding: "gzip" },
+      } as RequestInit);
+      expect(gzip.headers.get("Content-Encoding"), path).toBe("gzip");
+      expect(await decodeBody(gzip), path).toBe(identity);
+    }
+  });
+
   it("stores exactly the codings it is asked for (npm start skips brotli for big folders)", async () => {
     const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
     await ingestDocuments(
