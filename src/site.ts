@@ -233,7 +233,7 @@ async function planSite(
 
   // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
   // (so an article ingested with an old date is reachable before its page completes).
-  const newest = await store.newest(config.entriesPerFeed);
+  const newest = await store.newest(config.entriesPerFeed, renderKey);
   const open = await store.positioned(
     completePages * pageSize + 1,
     Number.MAX_SAFE_INTEGER,
@@ -297,7 +297,7 @@ async function planSite(
   });
   documents.push(
     renderIndexDocument(
-      newest.map((row) => row.entry),
+      newest.map((row) => row.listing ?? row.entry),
       mainInfo,
       {
         categories: categoryFeeds,

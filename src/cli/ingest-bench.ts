@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { generateDocument } from "./corpus.js";
@@ -47,6 +47,8 @@ export interface IngestCpuOptions {
   readonly requests?: number;
   readonly configPath?: string;
   readonly log?: (line: string) => void;
+  /** A folder to write each measured ingest's V8 profile to (`ingest-<n>.cpuprofile`), for DevTools. */
+  readonly profileDir?: string;
 }
 
 const BATCH = 500;
@@ -169,10 +171,15 @@ export async function measureIngestCpu(options: IngestCpuOptions = {}): Promise<
       const ingestSamples: CpuSample[] = [];
       for (let i = 1; i <= ingests; i++) {
         const text = generateDocument(siteEntries + i);
-        const { sample } = await profiler.measure(() =>
+        const { sample, profile } = await profiler.measure(() =>
           post(server, token, text, "text/plain", `new-${i}.txt`),
         );
         ingestSamples.push(sample);
+        if (options.profileDir)
+          await writeFile(
+            path.join(options.profileDir, `ingest-${i}.cpuprofile`),
+            JSON.stringify(profile),
+          );
       }
       const url = `${server.origin}/feed.atom`;
       const feed = (headers: Record<string, string>, status: number) => async () => {

@@ -142,7 +142,9 @@ export class WorkerProfiler {
    * Runs `work` (which sends one request to the worker and reads its answer) under the profiler.
    * @example const { cpuMs } = await profiler.measure(() => fetch(url).then((r) => r.arrayBuffer()))
    */
-  async measure<T>(work: () => Promise<T>): Promise<{ value: T; sample: CpuSample }> {
+  async measure<T>(
+    work: () => Promise<T>,
+  ): Promise<{ value: T; sample: CpuSample; profile: CpuProfile }> {
     await this.send("Profiler.start");
     let value: T;
     try {
@@ -152,7 +154,7 @@ export class WorkerProfiler {
       // Read after the finally: a failed request still stops the profiler.
       this.lastProfile = stopped.profile;
     }
-    return { value, sample: summarizeProfile(this.lastProfile) };
+    return { value, sample: summarizeProfile(this.lastProfile), profile: this.lastProfile };
   }
 
   private lastProfile: CpuProfile = { nodes: [], startTime: 0, endTime: 0 };

@@ -9,6 +9,7 @@ import { EdgefeedError } from "../errors.js";
 import { type CompressedPieces, packPiece, unpackPiece } from "../pieces.js";
 import type { EntryPieces } from "../publish.js";
 import { StoreError } from "./errors.js";
+import { PieceCache, type PieceKey } from "./piece-cache.js";
 
 /** A category as stored: its URL slug and the label people read. */
 export interface StoredCategory {
@@ -30,6 +31,11 @@ export interface EntryRecord {
 
 /** An entry with its article and pieces, as publishing reads it. */
 export interface StoredEntry extends EntryRecord {
+  /**
+   * The entry without its article body (`contentHtml` empty), for lists such as the index page: read
+   * by `newest` when given a render key.
+   */
+  readonly listing?: Entry;
   /**
    * The article. Reads that name the current render key leave it out of rows whose pieces are current
    * (publishing needs only their pieces); reading it there throws.
@@ -136,29 +142,70 @@ function compressedOf(row: Row, id: string): CompressedPieces | undefined {
   };
 }
 
-function toStored(row: Row): StoredEntry {
-  const text = row.entry === null ? null : String(row.entry);
-  const id = String(row.id);
+/**
+ * A stored entry from its record and pieces; its article and listing (JSON texts, null when not read)
+ * are parsed on first use: a publish reads many rows and assembles most of them from their pieces alone.
+ */
+function storedEntry(
+  record: EntryRecord,
+  pieces: EntryPieces,
+  renderKey: string,
+  entryText: string | null,
+  listingText?: string,
+): StoredEntry {
   let entry: Entry | undefined;
-  const compressed = compressedOf(row, id);
+  let listing: Entry | undefined;
   return {
-    ...toRecord(row),
-    // Parsed on first use: a publish reads many rows and assembles most of them from their pieces alone.
+    ...record,
     get entry(): Entry {
-      if (text === null)
-        throw new EdgefeedError(`entry ${id}: read without its article (its pieces are current)`);
-      entry ??= JSON.parse(text) as Entry;
+      if (entryText === null)
+        throw new EdgefeedError(
+          `entry ${record.id}: read without its article (its pieces are current)`,
+        );
+      entry ??= JSON.parse(entryText) as Entry;
       return entry;
     },
-    pieces: {
-      atom: String(row.atom),
-      rss: String(row.rss),
-      json: String(row.json),
-      ...(compressed ? { compressed } : {}),
-    },
-    renderKey: String(row.render_key),
+    ...(listingText === undefined
+      ? {}
+      : {
+          get listing(): Entry {
+            listing ??= { ...(JSON.parse(listingText) as Entry), contentHtml: "" };
+            return listing;
+          },
+        }),
+    pieces,
+    renderKey,
   };
 }
+
+function toStored(row: Row, listingText?: string): StoredEntry {
+  const record = toRecord(row);
+  const compressed = compressedOf(row, record.id);
+  const pieces: EntryPieces = {
+    atom: String(row.atom),
+    rss: String(row.rss),
+    json: String(row.json),
+    ...(compressed ? { compressed } : {}),
+  };
+  const entryText = row.entry === null ? null : String(row.entry);
+  return storedEntry(record, pieces, String(row.render_key), entryText, listingText);
+}
+
+/** The pieces this isolate read last (see store/piece-cache). */
+const pieceCache = new PieceCache();
+
+function pieceKey(record: EntryRecord, renderKey: string): PieceKey {
+  return {
+    id: record.id,
+    documentHash: record.documentHash,
+    publishedMs: record.publishedMs,
+    updatedMs: record.updatedMs,
+    renderKey,
+  };
+}
+
+/** Ids per `IN (…)` read: D1 binds at most 100 parameters. */
+const IDS_PER_READ = 90;
 
 const RECORD_COLUMNS = "id, published_ms, updated_ms, position, document_hash, categories";
 const PIECE_COLUMNS = "atom, rss, json, render_key";
@@ -168,6 +215,10 @@ const STORED_SELECT = `${[...RECORD_COLUMNS.split(", "), ...PIECE_COLUMNS.split(
   .join(
     ", ",
   )}, CASE WHEN e.render_key IS ? THEN NULL ELSE e.entry END AS entry, z.atom AS atom_z, z.rss AS rss_z, z.json AS json_z`;
+/** The light columns of `entries e`: what a list of rows needs before its pieces. */
+const HEAD_SELECT = [...RECORD_COLUMNS.split(", "), "render_key"].map((c) => `e.${c}`).join(", ");
+/** The entry without its article body, for the index page. */
+const LISTING_SELECT = "json_remove(e.entry, '$.contentHtml') AS listing";
 const COMPRESSED_JOIN =
   "LEFT JOIN compressed_pieces z ON z.id = e.id AND z.render_key = e.render_key";
 
@@ -294,6 +345,8 @@ export class EntryStore {
       readonly compressed: CompressedPieces;
     }[],
   ): Promise<void> {
+    for (const { record, renderKey, compressed } of rows)
+      pieceCache.addCompressed(pieceKey(record, renderKey), compressed);
     // In batches, so a full publish's backfill stays within D1's limits per call.
     for (let from = 0; from < rows.length; from += BACKFILL_BATCH)
       await this.saveCompressedBatch(rows.slice(from, from + BACKFILL_BATCH));
@@ -407,30 +460,44 @@ export class EntryStore {
     });
   }
 
-  /** The newest entries, newest first (the order of `compareEntries`), with their articles. */
-  async newest(limit: number): Promise<StoredEntry[]> {
-    return this.all(
-      `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ORDER BY e.published_ms DESC, e.id ASC LIMIT ?`,
-      null,
-      limit,
+  /**
+   * The newest entries, newest first (the order of `compareEntries`). Without a render key, with their
+   * articles; with one, with their `listing`, and otherwise as `positioned` says.
+   */
+  async newest(limit: number, renderKey: string | null = null): Promise<StoredEntry[]> {
+    const rest = "ORDER BY e.published_ms DESC, e.id ASC LIMIT ?";
+    if (renderKey === null)
+      return this.all(
+        `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ${rest}`,
+        null,
+        limit,
+      );
+    return this.listed(
+      `SELECT ${HEAD_SELECT}, ${LISTING_SELECT} FROM entries e ${rest}`,
+      [limit],
+      renderKey,
     );
   }
 
   /**
    * Entries whose positions fall in [from, to], newest first. With `renderKey`, rows whose pieces were
-   * rendered with it come without their article (see StoredEntry.entry): less to move and parse.
+   * rendered with it come without their article (see StoredEntry.entry), their pieces from this
+   * isolate's cache where it has them: less to move and parse.
    */
   async positioned(
     from: number,
     to: number,
     renderKey: string | null = null,
   ): Promise<StoredEntry[]> {
-    return this.all(
-      `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} WHERE e.position BETWEEN ? AND ? ORDER BY e.published_ms DESC, e.id ASC`,
-      renderKey,
-      from,
-      to,
-    );
+    const rest = "WHERE e.position BETWEEN ? AND ? ORDER BY e.published_ms DESC, e.id ASC";
+    if (renderKey === null)
+      return this.all(
+        `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ${rest}`,
+        null,
+        from,
+        to,
+      );
+    return this.listed(`SELECT ${HEAD_SELECT} FROM entries e ${rest}`, [from, to], renderKey);
   }
 
   /** The newest entries of a category; `renderKey` as for `positioned`. */
@@ -439,12 +506,68 @@ export class EntryStore {
     limit: number,
     renderKey: string | null = null,
   ): Promise<StoredEntry[]> {
-    return this.all(
-      `SELECT ${STORED_SELECT} FROM entry_categories c JOIN entries e ON e.id = c.id ${COMPRESSED_JOIN} WHERE c.slug = ? ORDER BY c.published_ms DESC, c.id ASC LIMIT ?`,
-      renderKey,
-      slug,
-      limit,
-    );
+    const from = "FROM entry_categories c JOIN entries e ON e.id = c.id";
+    const rest = "WHERE c.slug = ? ORDER BY c.published_ms DESC, c.id ASC LIMIT ?";
+    if (renderKey === null)
+      return this.all(
+        `SELECT ${STORED_SELECT} ${from} ${COMPRESSED_JOIN} ${rest}`,
+        null,
+        slug,
+        limit,
+      );
+    return this.listed(`SELECT ${HEAD_SELECT} ${from} ${rest}`, [slug, limit], renderKey);
+  }
+
+  /**
+   * Rows in the order a light query (HEAD_SELECT, maybe LISTING_SELECT) gives them, their pieces from
+   * this isolate's cache or read by id.
+   */
+  private async listed(
+    sql: string,
+    bindings: readonly unknown[],
+    renderKey: string,
+  ): Promise<StoredEntry[]> {
+    return this.run("entries", async () => {
+      const { results: heads } = await this.db
+        .prepare(sql)
+        .bind(...bindings)
+        .all<Row>();
+      const listingOf = (head: Row) =>
+        head.listing === undefined || head.listing === null ? undefined : String(head.listing);
+      const found = new Map<string, StoredEntry>();
+      const missing: string[] = [];
+      for (const head of heads) {
+        const record = toRecord(head);
+        const cached =
+          String(head.render_key) === renderKey
+            ? pieceCache.get(pieceKey(record, renderKey))
+            : undefined;
+        if (cached)
+          found.set(record.id, storedEntry(record, cached, renderKey, null, listingOf(head)));
+        else missing.push(record.id);
+      }
+      const listings = new Map(heads.map((head) => [String(head.id), listingOf(head)]));
+      for (let at = 0; at < missing.length; at += IDS_PER_READ) {
+        const ids = missing.slice(at, at + IDS_PER_READ);
+        const { results } = await this.db
+          .prepare(
+            `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} WHERE e.id IN (${ids.map(() => "?").join(", ")})`,
+          )
+          .bind(renderKey, ...ids)
+          .all<Row>();
+        for (const row of results) {
+          const stored = toStored(row, listings.get(String(row.id)));
+          if (stored.renderKey === renderKey)
+            pieceCache.set(pieceKey(stored, renderKey), stored.pieces);
+          found.set(stored.id, stored);
+        }
+      }
+      // In the light query's order; a row deleted in between is left out (its change publishes again).
+      return heads.flatMap((head) => {
+        const stored = found.get(String(head.id));
+        return stored ? [stored] : [];
+      });
+    });
   }
 
   /** Every category with entries, by slug, with the label of its newest entry. */
@@ -535,7 +658,7 @@ export class EntryStore {
         .prepare(sql)
         .bind(...bindings)
         .all<Row>();
-      return results.map(toStored);
+      return results.map((row) => toStored(row));
     });
   }
 }
