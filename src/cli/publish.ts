@@ -51,12 +51,13 @@ async function main(argv: string[]): Promise<number> {
   let sent = 0;
   // One request's documents in memory at a time, however large the folder.
   for await (const { documents: slice, done, total } of readSeedBatches(values.seeds, batch)) {
-    const body = JSON.stringify(
-      slice.map((doc) => ({ name: doc.name, text: new TextDecoder().decode(doc.bytes) })),
-    );
+    // Multipart file parts carry each document's bytes as they are: a GBK or windows-1252 document is
+    // decoded by the worker from its declared charset, as the build does, never re-encoded here.
+    const body = new FormData();
+    for (const doc of slice) body.append("document", new Blob([doc.bytes]), doc.name);
     const response = await fetch(endpoint, {
       method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${token}` },
       body,
     });
     if (response.status !== 200 && response.status !== 422)

@@ -132,4 +132,30 @@ describe("npm start", () => {
     expect(output).toMatch(/^unchanged /m);
     expect(output).toMatch(/created 0, updated 0, unchanged [1-9]\d*, rejected 0/);
   });
+
+  it("npm run publish sends each document's bytes as they are: a GBK document arrives readable", async () => {
+    const { execFile } = await import("node:child_process");
+    const { copyFile, mkdtemp } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const seeds = await mkdtemp(path.join(tmpdir(), "edgefeed-publish-gbk-"));
+    const fixture = path.resolve(
+      import.meta.dirname,
+      "../fixtures/hostile/encoding-gbk-declared.txt",
+    );
+    await copyFile(fixture, path.join(seeds, "gbk.txt"));
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "npm",
+        ["run", "--silent", "publish", "--", "--to", stack.origin, "--seeds", seeds],
+        { cwd: path.resolve(import.meta.dirname, "../.."), env: { ...process.env, CI: "true" } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(output).toMatch(/created 1, updated 0, unchanged 0, rejected 0/);
+    const feed = (await (await fetch(`${stack.origin}/feed.json`)).json()) as {
+      items: Array<{ url: string; content_html: string }>;
+    };
+    const story = feed.items.find((item) => item.url === "https://news.example/2024/05/story.html");
+    expect(story?.content_html).toContain("<p>中文新闻</p>");
+  });
 });
