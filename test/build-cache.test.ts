@@ -16,6 +16,8 @@ beforeEach(async () => {
     "src/worker/app.ts",
     "src/render/atom.ts",
     "src/cli/start.ts",
+    "src/pieces.ts",
+    "src/gzip-join.ts",
   ]) {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), `// ${file}\n`);
@@ -39,9 +41,15 @@ describe("buildFingerprint (when the incremental build cache is dropped)", () =>
     expect(await buildFingerprint({ ...config, title: "Other" }, root)).not.toBe(afterLock);
   });
 
-  it("stays the same when only the worker, the renderers or the CLI change", async () => {
+  it("stays the same when only the worker, the renderers, compression or the CLI change", async () => {
     const before = await buildFingerprint(config, root);
-    for (const file of ["src/worker/app.ts", "src/render/atom.ts", "src/cli/start.ts"]) {
+    for (const file of [
+      "src/worker/app.ts",
+      "src/render/atom.ts",
+      "src/cli/start.ts",
+      "src/pieces.ts",
+      "src/gzip-join.ts",
+    ]) {
       await writeFile(path.join(root, file), "// changed\n");
     }
     expect(await buildFingerprint(config, root)).toBe(before);

@@ -68,7 +68,8 @@ export function contentHash(bytes: Uint8Array): string {
  * renderers, the worker, storage and the CLI. Everything else under src/ is fingerprinted, so a
  * new conversion module is covered without being listed.
  */
-const NOT_CONVERSION = /^(cli|worker|store|api|render)\/|^(publish|site)\.ts$/;
+const NOT_CONVERSION =
+  /^(cli|worker|store|api|render)\/|^(publish|site|pieces|gzip-join|websub)\.ts$/;
 
 async function hashTree(dir: string, hash: ReturnType<typeof createHash>): Promise<void> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
