@@ -326,6 +326,18 @@ function pad(value: string, width: number): string {
   return value.padStart(width);
 }
 
+const USAGE = `npm run bench -- [options]   (a benchmark: prints figures, never fails on a slow machine)
+
+  --sizes 1000,10000     corpus sizes to build (default 1,000 and 10,000)
+  --large                add 100,000 documents (about 2.5 GB of corpus)
+  --no-serve             skip serving /health and /feed.atom under wrangler dev
+  --serve-seconds N      load per route when serving (default 5)
+  --ingests N            worker CPU: ingests profiled in workerd (0 skips; default 20)
+  --site-entries N       entries loaded into the site before those ingests (default 10,000)
+  --storage              measure D1, KV and R2 as entry storage instead
+  --chart-only           redraw README.bench.svg from the last results
+  -h, --help             this text`;
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     options: {
@@ -342,9 +354,14 @@ async function main(): Promise<void> {
       ingests: { type: "string", default: "20" },
       "site-entries": { type: "string", default: "10000" },
       storage: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: true,
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (values["child-build"]) {
     const threads = values.threads === undefined ? undefined : Number(values.threads);
     await childBuild(
