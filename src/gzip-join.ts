@@ -11,6 +11,7 @@
  * workerd, and no `node:` import in the core.
  */
 import { Deflate, Z_SYNC_FLUSH } from "pako";
+import { concatBytes } from "./bytes.js";
 import { EdgefeedError } from "./errors.js";
 
 /** A raw DEFLATE segment: no final block, ending on a byte boundary; with its text's CRC-32 and length. */
@@ -122,15 +123,7 @@ export function compressSegment(data: Uint8Array): DeflateSegment {
     throw new EdgefeedError(
       `deflate of ${data.length} bytes failed: ${deflate.msg || deflate.err}`,
     );
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return { bytes, crc: crc32(data), size: data.length };
+  return { bytes: concatBytes(chunks), crc: crc32(data), size: data.length };
 }
 
 /** gzip header: deflate, no flags, no time (the same text always gives the same bytes), OS unknown. */

@@ -3,6 +3,7 @@
  * from per-entry pieces, and the index page), each with its path and media type; and what publishing
  * adds to each: a content hash for its strong ETag, pre-compressed variants, its security policy.
  */
+import { concatBytes } from "./bytes.js";
 import { FEED_PATHS, type FeedFormat, type SiteConfig } from "./config.js";
 import type { Entry } from "./entry.js";
 import { compressSegment, type DeflateSegment, joinGzip, storedSegment } from "./gzip-join.js";
@@ -285,15 +286,7 @@ function encodeFeedParts(parts: FeedParts): Uint8Array {
     chunks.push(encoder.encode(piece));
   });
   chunks.push(encoder.encode(parts.tail));
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type IngestReport,
   ingestDocuments,
 } from "../api/ingest.js";
+import { concatBytes } from "../bytes.js";
 import { readSiteConfig, type SiteConfig } from "../config.js";
 import type { SitePublishReport } from "../site.js";
 import { EntryStore } from "../store/entries.js";
@@ -79,13 +80,7 @@ async function readBody(c: AppContext): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 function badRequest(message: string): HttpError {
