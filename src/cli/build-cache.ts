@@ -69,7 +69,7 @@ export function contentHash(bytes: Uint8Array): string {
  * new conversion module is covered without being listed.
  */
 const NOT_CONVERSION =
-  /^(cli|worker|store|api|render)\/|^(publish|site|pieces|gzip-join|websub|bytes)\.ts$/;
+  /^(cli|worker|store|api|render)\/|^(publish|site|pieces|gzip-join|websub|bytes|lru)\.ts$/;
 
 async function hashTree(dir: string, hash: ReturnType<typeof createHash>): Promise<void> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });

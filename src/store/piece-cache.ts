@@ -7,6 +7,7 @@
  * pieces of those it has not seen: reading every feed's rows in full (hundreds of KB each) was most of
  * an ingest's CPU.
  */
+import { ByteLru } from "../lru.js";
 import type { EntryPieces } from "../publish.js";
 
 /** Pieces kept per isolate (Workers allow an isolate 128 MB; an entry's pieces are 50–200 KB). */
@@ -37,46 +38,27 @@ function sizeOf(pieces: EntryPieces): number {
  * @example cache.set(key, pieces); cache.get(key) === pieces // true
  */
 export class PieceCache {
-  /** Insertion order is recency order: a hit moves its key to the end. */
-  readonly #pieces = new Map<string, { pieces: EntryPieces; bytes: number }>();
-  #bytes = 0;
+  readonly #pieces: ByteLru<EntryPieces>;
 
-  constructor(readonly maxBytes: number = PIECE_CACHE_MAX_BYTES) {}
+  constructor(readonly maxBytes: number = PIECE_CACHE_MAX_BYTES) {
+    this.#pieces = new ByteLru(maxBytes, sizeOf);
+  }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#pieces.bytes;
   }
 
   get(key: PieceKey): EntryPieces | undefined {
-    const text = keyText(key);
-    const held = this.#pieces.get(text);
-    if (!held) return undefined;
-    this.#pieces.delete(text);
-    this.#pieces.set(text, held);
-    return held.pieces;
+    return this.#pieces.get(keyText(key));
   }
 
   /** Adds compressed forms to pieces held without them (a publish compressed them). */
   addCompressed(key: PieceKey, compressed: NonNullable<EntryPieces["compressed"]>): void {
-    const held = this.#pieces.get(keyText(key));
-    if (held && !held.pieces.compressed) this.set(key, { ...held.pieces, compressed });
+    const held = this.#pieces.peek(keyText(key));
+    if (held && !held.compressed) this.set(key, { ...held, compressed });
   }
 
   set(key: PieceKey, pieces: EntryPieces): void {
-    const text = keyText(key);
-    const bytes = sizeOf(pieces);
-    const before = this.#pieces.get(text);
-    if (before) {
-      this.#pieces.delete(text);
-      this.#bytes -= before.bytes;
-    }
-    if (bytes > this.maxBytes) return;
-    this.#pieces.set(text, { pieces, bytes });
-    this.#bytes += bytes;
-    for (const [oldest, held] of this.#pieces) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#pieces.delete(oldest);
-      this.#bytes -= held.bytes;
-    }
+    this.#pieces.set(keyText(key), pieces);
   }
 }
