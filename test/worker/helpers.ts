@@ -116,6 +116,25 @@ export async function decodeBody(response: Response): Promise<string> {
   return new Response(stream).text();
 }
 
+/**
+ * A document asked for twice, without and with gzip: returns both bodies as a client reads them (the
+ * gzip one decoded) and the coding the worker answered with.
+ */
+export async function identityAndGzip(
+  path: string,
+): Promise<{ identity: string; gzip: string; coding: string | null }> {
+  const identity = await (await request(path)).text();
+  const compressed = await request(path, {
+    headers: { "Accept-Encoding": "gzip" },
+    cf: { clientAcceptEncoding: "gzip" },
+  } as RequestInit);
+  return {
+    identity,
+    coding: compressed.headers.get("Content-Encoding"),
+    gzip: await decodeBody(compressed),
+  };
+}
+
 /** The ingest API's token in the tests (vitest.config.ts binds it as INGEST_TOKEN). */
 export const TOKEN = "test-ingest-token";
 export const AUTH = { Authorization: `Bearer ${TOKEN}` };
