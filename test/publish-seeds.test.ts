@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { notifyHub, readSeedBatches } from "../src/cli/publish-seeds.js";
 import { readSiteConfig } from "../src/config.js";
 import type { SitePublishReport } from "../src/site.js";
 import { hubNotification } from "../src/websub.js";
+import { type FakeHub, startFakeHub } from "./helpers/fake-hub.js";
 
 const config = (hub?: string) =>
   readSiteConfig({
@@ -67,43 +67,24 @@ describe("hubNotification", () => {
 });
 
 describe("notifyHub", () => {
-  let hub: Server;
+  let hub: FakeHub;
   let hubUrl: string;
-  let status = 204;
-  const received: URLSearchParams[] = [];
   beforeEach(async () => {
-    received.length = 0;
-    hub = createServer((req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      req.on("end", () => {
-        received.push(new URLSearchParams(body));
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((resolve) => hub.listen(0, "127.0.0.1", resolve));
-    const address = hub.address();
-    hubUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+    hub = await startFakeHub();
+    hubUrl = hub.url;
   });
-  afterEach(async () => {
-    hub.closeAllConnections();
-    await new Promise((resolve) => hub.close(resolve));
-  });
+  afterEach(() => hub.close());
 
   it("posts the changed feeds to the hub and says so", async () => {
-    status = 204;
     const line = await notifyHub(config(hubUrl), published(["feed.atom", "feed.json"]));
     expect(line).toBe(`WebSub: told ${hubUrl} about 2 changed feeds`);
-    expect(received.map((form) => form.getAll("hub.url"))).toEqual([
+    expect(hub.received.map((request) => request.form.getAll("hub.url"))).toEqual([
       ["https://news.example/feed.atom", "https://news.example/feed.json"],
     ]);
   });
 
   it("reports a hub that refuses, without throwing", async () => {
-    status = 500;
+    hub.status = 500;
     expect(await notifyHub(config(hubUrl), published(["feed.atom"]))).toBe(
       `WebSub: hub ${hubUrl} answered 500; subscribers hear of the next publish`,
     );
@@ -112,6 +93,6 @@ describe("notifyHub", () => {
   it("sends nothing when the publish changed no feed or made no version", async () => {
     expect(await notifyHub(config(hubUrl), published([]))).toBeNull();
     expect(await notifyHub(config(hubUrl), null)).toBeNull();
-    expect(received).toEqual([]);
+    expect(hub.received).toEqual([]);
   });
 });

@@ -4,23 +4,15 @@
  * feeds' URLs.
  */
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, ROOT, startLocalStack } from "../../src/cli/local-stack.js";
 import { categorySlug } from "../../src/site.js";
+import { type FakeHub, type HubRequest, startFakeHub } from "../helpers/fake-hub.js";
 
-/** What the fake hub received: one entry per request. */
-interface HubRequest {
-  readonly method: string;
-  readonly contentType: string;
-  readonly form: URLSearchParams;
-}
-
-let hub: Server;
+let hub: FakeHub;
 let hubUrl: string;
-const received: HubRequest[] = [];
 let stack: LocalStack;
 /** What the hub had received when npm start began serving: its own publish's ping. */
 let atStart: readonly HubRequest[] = [];
@@ -29,40 +21,23 @@ let atStart: readonly HubRequest[] = [];
 const SITE = "http://localhost:8787/";
 
 beforeAll(async () => {
-  hub = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      received.push({
-        method: req.method ?? "",
-        contentType: req.headers["content-type"] ?? "",
-        form: new URLSearchParams(body),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => hub.listen(0, "127.0.0.1", resolve));
-  const address = hub.address();
-  hubUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+  hub = await startFakeHub();
+  hubUrl = hub.url;
   stack = await startLocalStack(90_000, { vars: { WEBSUB_HUB: hubUrl } });
-  atStart = [...received];
+  atStart = [...hub.received];
 });
 
 afterAll(async () => {
   await stack?.stop();
-  hub?.closeAllConnections();
-  await new Promise((resolve) => hub?.close(resolve));
+  await hub?.close();
 });
 
 /** Waits for the hub to have received `count` requests; the worker pings after answering. */
 async function hubRequests(count: number): Promise<readonly HubRequest[]> {
   const deadline = Date.now() + 20_000;
-  while (received.length < count && Date.now() < deadline)
+  while (hub.received.length < count && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 100));
-  return received;
+  return hub.received;
 }
 
 /** A new article: the repository's seed with another URL and a later time. */
