@@ -142,12 +142,21 @@ const COMPRESSION_FORMATS: Readonly<Record<Exclude<ContentEncoding, "identity">,
   br: "brotli",
 };
 
-/** One stored form of a document: its bytes in one coding, with that form's strong ETag. */
+/** One form of a document: its bytes in one coding, with that form's strong ETag. */
 export interface DocumentVariant {
   readonly encoding: ContentEncoding;
   /** Strong entity tag, quotes included: `"<hash>"` for identity, `"<hash>-gzip"` for gzip. */
   readonly etag: string;
-  readonly bytes: Uint8Array;
+  /** Body size in bytes. */
+  readonly size: number;
+  /** The body to store; absent when the variant is served by decoding another (`decodedFrom`). */
+  readonly bytes?: Uint8Array;
+  /**
+   * Set on the identity form of a feed joined from pieces: nothing is stored for it, and the worker
+   * answers the rare client that takes no gzip by decoding the gzip body. Encoding megabytes of
+   * entries' text at every ingest only to store a copy nobody asks for was most of an ingest's CPU.
+   */
+  readonly decodedFrom?: "gzip";
 }
 
 /** A document ready to store: its variants (identity first) and the headers it needs beyond its type. */
@@ -257,19 +266,32 @@ function segmentOf(bytes: Uint8Array): DeflateSegment {
   return bytes.length < STORED_BELOW ? storedSegment(bytes) : compressSegment(bytes);
 }
 
+/** Segments of texts every feed of a format repeats (separators, tails), made once per isolate. */
+const constantSegments = new Map<string, DeflateSegment>();
+const CONSTANT_SEGMENTS_MAX = 64;
+
+function constantSegmentOf(text: string): DeflateSegment {
+  let segment = constantSegments.get(text);
+  if (segment === undefined) {
+    if (constantSegments.size >= CONSTANT_SEGMENTS_MAX) constantSegments.clear();
+    segment = segmentOf(new TextEncoder().encode(text));
+    constantSegments.set(text, segment);
+  }
+  return segment;
+}
+
 /**
  * A feed's gzip body: its pieces' segments, with head and tail compressed now (a few kilobytes: a
  * small feed must still shrink) and separators as stored blocks.
  */
 function joinFeedGzip(parts: FeedParts, compressed: readonly CompressedPiece[]): Uint8Array {
-  const encoder = new TextEncoder();
-  const separator = segmentOf(encoder.encode(parts.separator));
-  const segments: DeflateSegment[] = [segmentOf(encoder.encode(parts.head))];
+  const separator = constantSegmentOf(parts.separator);
+  const segments: DeflateSegment[] = [segmentOf(new TextEncoder().encode(parts.head))];
   compressed.forEach((piece, i) => {
     if (i > 0) segments.push(separator);
     segments.push(piece.segment);
   });
-  segments.push(segmentOf(encoder.encode(parts.tail)));
+  segments.push(constantSegmentOf(parts.tail));
   return joinGzip(segments);
 }
 
@@ -290,38 +312,69 @@ function encodeFeedParts(parts: FeedParts): Uint8Array {
 }
 
 /**
- * Feeds smaller than this are compressed whole: it costs little, and pieces compressed apart lose the
- * repetition between entries, which matters most in a small feed (joined, a 1.8 KB Atom feed of two short entries gzips to 54 %).
+ * Feeds shorter than this (in characters, so 32–96 KB) are compressed whole: it costs little, and
+ * pieces compressed apart lose the repetition between entries, which matters most in a small feed
+ * (joined, a 1.8 KB Atom feed of two short entries gzips to 54 %).
  */
-const JOIN_FROM_BYTES = 64 * 1024;
+const JOIN_FROM_CHARS = 32 * 1024;
+
+function charCount(parts: FeedParts): number {
+  let count = parts.head.length + parts.tail.length;
+  for (const piece of parts.pieces) count += piece.length + parts.separator.length;
+  return count;
+}
+
+/** What publishing makes of a feed: its hash, and its bodies. */
+interface PreparedFeed {
+  readonly hash: string;
+  /** UTF-8 size of the identity body. */
+  readonly size: number;
+  /** The identity body, unless the feed is joined from pieces and only its gzip body is stored. */
+  readonly identity?: Uint8Array;
+  readonly gzip?: Uint8Array;
+}
 
 /**
- * A feed's hash, and its gzip body when wanted, from its parts: only pieces not compressed yet are
- * compressed (or, without gzip or in a small feed, only hashed).
+ * A feed's hash and bodies from its parts. Without gzip, or when small, the identity body is encoded
+ * (and compressed whole); otherwise the gzip body is joined from the pieces' segments, compressing only
+ * pieces not compressed yet, and the identity body is left to be decoded from it when asked for.
  */
 async function prepareFeed(
   parts: FeedParts,
-  bytes: Uint8Array,
   given: readonly (CompressedPiece | undefined)[],
   gzip: boolean,
-): Promise<{ hash: string; gzip?: Uint8Array }> {
-  if (!gzip || bytes.length < JOIN_FROM_BYTES) {
+): Promise<PreparedFeed> {
+  if (!gzip || charCount(parts) < JOIN_FROM_CHARS) {
+    const identity = encodeFeedParts(parts);
     const digests = await Promise.all(
       parts.pieces.map(
         async (piece, i) => given[i]?.digest ?? digestOf(new TextEncoder().encode(piece)),
       ),
     );
     const hash = await feedHash(parts, digests);
-    return gzip ? { hash, gzip: joinGzip([compressSegment(bytes)]) } : { hash };
+    return {
+      hash,
+      size: identity.length,
+      identity,
+      ...(gzip ? { gzip: joinGzip([compressSegment(identity)]) } : {}),
+    };
   }
   const compressed = await Promise.all(
     parts.pieces.map((piece, i) => given[i] ?? compressPiece(piece)),
   );
+  const encoder = new TextEncoder();
+  const separatorBytes = encoder.encode(parts.separator).length;
+  let size =
+    encoder.encode(parts.head).length +
+    encoder.encode(parts.tail).length +
+    separatorBytes * Math.max(compressed.length - 1, 0);
+  for (const piece of compressed) size += piece.segment.size;
   return {
     hash: await feedHash(
       parts,
       compressed.map((piece) => piece.digest),
     ),
+    size,
     gzip: joinFeedGzip(parts, compressed),
   };
 }
@@ -338,29 +391,42 @@ export async function prepareDocuments(
     canCompress(COMPRESSION_FORMATS[encoding]),
   );
   return Promise.all(
-    documents.map(async (doc) => {
-      const bytes = doc.parts ? encodeFeedParts(doc.parts) : new TextEncoder().encode(doc.body);
+    documents.map(async (doc): Promise<PreparedDocument> => {
       const feed = doc.parts
-        ? await prepareFeed(doc.parts, bytes, doc.compressed ?? [], encodings.includes("gzip"))
+        ? await prepareFeed(doc.parts, doc.compressed ?? [], encodings.includes("gzip"))
         : undefined;
-      const hash = feed?.hash ?? (await contentHash(bytes));
+      // The identity bytes, made only where something needs them: a page, a small feed, brotli.
+      let identity = feed ? feed.identity : new TextEncoder().encode(doc.body);
+      const identityBytes = () => {
+        identity ??= doc.parts ? encodeFeedParts(doc.parts) : new TextEncoder().encode(doc.body);
+        return identity;
+      };
+      const stored = identity !== undefined;
+      const hash = feed?.hash ?? (await contentHash(identityBytes()));
       const compressed = await Promise.all(
-        encodings.map(async (encoding) => ({
-          encoding,
-          etag: `"${hash}-${encoding}"`,
+        encodings.map(async (encoding): Promise<DocumentVariant> => {
           // A feed's gzip body is joined from its pieces' segments; nothing is compressed again.
-          bytes:
+          const bytes =
             encoding === "gzip" && feed?.gzip
               ? feed.gzip
-              : await compress(bytes, COMPRESSION_FORMATS[encoding]),
-        })),
+              : await compress(identityBytes(), COMPRESSION_FORMATS[encoding]);
+          return { encoding, etag: `"${hash}-${encoding}"`, size: bytes.length, bytes };
+        }),
       );
       const csp = doc.inlineStyles ? await contentSecurityPolicy(doc.inlineStyles) : undefined;
+      const identityVariant: DocumentVariant = stored
+        ? {
+            encoding: "identity",
+            etag: `"${hash}"`,
+            size: identityBytes().length,
+            bytes: identityBytes(),
+          }
+        : { encoding: "identity", etag: `"${hash}"`, size: feed?.size ?? 0, decodedFrom: "gzip" };
       return {
         path: doc.path,
         contentType: doc.contentType,
         hash,
-        variants: [{ encoding: "identity", etag: `"${hash}"`, bytes }, ...compressed],
+        variants: [identityVariant, ...compressed],
         ...(csp !== undefined ? { contentSecurityPolicy: csp } : {}),
       };
     }),

@@ -16,6 +16,11 @@ export interface ManifestVariant {
   readonly etag: string;
   /** Body size in bytes. */
   readonly size: number;
+  /**
+   * Not stored: the worker decodes the named variant to answer with this one. Only the identity form
+   * of a feed joined from pieces is made this way (see DocumentVariant in src/publish.ts).
+   */
+  readonly decodedFrom?: "gzip";
 }
 
 export interface ManifestDocument {
@@ -88,7 +93,9 @@ function isVariant(value: unknown): value is ManifestVariant {
     CONTENT_ENCODINGS.includes(value.encoding as ContentEncoding) &&
     typeof value.etag === "string" &&
     /^"[^"]+"$/.test(value.etag) &&
-    isCount(value.size)
+    isCount(value.size) &&
+    (value.decodedFrom === undefined ||
+      (value.decodedFrom === "gzip" && value.encoding === "identity"))
   );
 }
 
@@ -101,6 +108,12 @@ function isDocument(value: unknown): value is ManifestDocument {
     Array.isArray(value.variants) &&
     value.variants.length > 0 &&
     value.variants.every(isVariant) &&
+    // A decoded variant needs the variant it is decoded from.
+    value.variants.every(
+      (v: ManifestVariant) =>
+        v.decodedFrom === undefined ||
+        (value.variants as ManifestVariant[]).some((w) => w.encoding === v.decodedFrom),
+    ) &&
     (value.contentSecurityPolicy === undefined ||
       typeof value.contentSecurityPolicy === "string") &&
     (value.storedIn === undefined || typeof value.storedIn === "string")

@@ -158,7 +158,8 @@ export async function publishVersion(
       variants: doc.variants.map((v) => ({
         encoding: v.encoding,
         etag: v.etag,
-        size: v.bytes.byteLength,
+        size: v.size,
+        ...(v.decodedFrom ? { decodedFrom: v.decodedFrom } : {}),
       })),
       ...(doc.contentSecurityPolicy ? { contentSecurityPolicy: doc.contentSecurityPolicy } : {}),
       ...(reuse && live && before ? { storedIn: storedVersion(live, before) } : {}),
@@ -170,18 +171,22 @@ export async function publishVersion(
   const bodies = documents.flatMap((doc, i) =>
     reused[i]
       ? []
-      : doc.variants.map((variant) => {
+      : doc.variants.flatMap((variant) => {
+          // A variant decoded from another when served has no body of its own.
+          if (variant.bytes === undefined) return [];
           const metadata: DocumentMetadata = {
             contentType: doc.contentType,
             etag: variant.etag,
             encoding: variant.encoding,
             lastModified: httpDate(manifestDocuments[i]?.lastModifiedMs ?? options.now),
           };
-          return {
-            key: documentKey(version, doc.path, variant.encoding),
-            bytes: variant.bytes,
-            metadata,
-          };
+          return [
+            {
+              key: documentKey(version, doc.path, variant.encoding),
+              bytes: variant.bytes,
+              metadata,
+            },
+          ];
         }),
   );
   const results = await Promise.allSettled(

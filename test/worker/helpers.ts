@@ -4,7 +4,7 @@
  */
 
 import { env } from "cloudflare:workers";
-import { brotliCompressSync } from "node:zlib";
+import { brotliCompressSync, gunzipSync } from "node:zlib";
 import { readSiteConfig, type SiteConfig } from "../../src/config.js";
 import type { Entry } from "../../src/entry.js";
 import { type PreparedDocument, prepareDocuments, renderSite } from "../../src/publish.js";
@@ -54,13 +54,13 @@ export async function prepareSite(
 ): Promise<PreparedDocument[]> {
   const docs = await prepareDocuments(renderSite(entries, CONFIG));
   return docs.map((doc) => {
-    const identity = doc.variants[0];
-    if (!identity || doc.variants.some((v) => v.encoding === "br")) return doc;
-    const br = {
-      encoding: "br" as const,
-      etag: `"${doc.hash}-br"`,
-      bytes: brotliCompressSync(identity.bytes),
-    };
+    if (doc.variants.some((v) => v.encoding === "br")) return doc;
+    // A large feed stores no identity body: its gzip body decodes to it.
+    const stored = doc.variants.find((v) => v.bytes !== undefined);
+    if (!stored?.bytes) return doc;
+    const identity = stored.encoding === "gzip" ? gunzipSync(stored.bytes) : stored.bytes;
+    const bytes = brotliCompressSync(identity);
+    const br = { encoding: "br" as const, etag: `"${doc.hash}-br"`, size: bytes.length, bytes };
     return { ...doc, variants: [...doc.variants, br] };
   });
 }

@@ -5,7 +5,7 @@ import { ingestDocuments } from "../../src/api/ingest.js";
 import { renderEntryPieces } from "../../src/publish.js";
 import { publishChanges, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
-import { CURRENT_KEY, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
+import { CURRENT_KEY, documentKey, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
 import { parseManifest } from "../../src/store/manifest.js";
 import { publishVersion } from "../../src/store/publish.js";
 import {
@@ -224,6 +224,48 @@ describe("publishChanges", () => {
       expect(coding, path).toBe("gzip");
       expect(gzip, path).toBe(identity);
     }
+
+    // Only the gzip bodies of these large feeds are stored; a client without gzip gets the identity
+    // body decoded from it, with the Content-Length the manifest gave HEAD.
+    const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    for (const path of ["feed.atom", "feed.rss", "feed.json"]) {
+      const doc = manifest.documents.find((d) => d.path === path);
+      expect(
+        doc?.variants.map((v) => [v.encoding, v.decodedFrom]),
+        path,
+      ).toEqual([
+        ["identity", "gzip"],
+        ["gzip", undefined],
+      ]);
+      expect(await env.FEEDS.get(documentKey(manifest.version, path, "identity")), path).toBeNull();
+      const head = await request(`/${path}`, { method: "HEAD" });
+      const body = new Uint8Array(await (await request(`/${path}`)).arrayBuffer());
+      expect(head.headers.get("Content-Length"), path).toBe(String(body.length));
+      expect(doc?.variants[0]?.size, path).toBe(body.length);
+    }
+  });
+
+  it("answers 503, not a broken body, when a stored gzip body no longer decodes", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    const renderKey = await renderKeyOf(CONFIG);
+    for (const n of [1, 2]) {
+      const paragraphs = Array.from({ length: 700 }, (_, i) => `<p>Line ${i} of article ${n}.</p>`);
+      const entry = {
+        ...makeEntry(n, PUBLISHED_MS + n * 60_000),
+        contentHtml: paragraphs.join(""),
+      };
+      const pieces = renderEntryPieces(entry, CONFIG);
+      await store.save({ entry, documentHash: `d-${n}`, categories: [], pieces, renderKey }, null);
+    }
+    const { seq } = await store.state();
+    await publishChanges(store, env.FEEDS, CONFIG, { now: PUBLISHED_MS, seq, encodings: ["gzip"] });
+    const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    await env.FEEDS.put(documentKey(manifest.version, "feed.rss", "gzip"), "not gzip at all");
+    const response = await request("/feed.rss");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).not.toBeNull();
+    // The other feeds still serve.
+    expect((await request("/feed.atom")).status).toBe(200);
   });
 
   it("stores exactly the codings it is asked for (npm start skips brotli for big folders)", async () => {
