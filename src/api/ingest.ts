@@ -101,6 +101,24 @@ export async function convertIncoming(doc: IncomingDocument): Promise<Converted>
 }
 
 /** Saves one converted document, deciding again when another ingest got there first. */
+/** What the store keeps of an entry: its pieces rendered and compressed once, here. */
+async function entryWrite(
+  entry: Entry,
+  documentHash: string,
+  config: SiteConfig,
+  renderKey: string,
+): Promise<EntryWrite> {
+  const pieces = renderEntryPieces(entry, config);
+  return {
+    entry,
+    documentHash,
+    categories: storedCategories(entry),
+    // Compressed once here, so no publish compresses this entry again (see src/pieces.ts).
+    pieces: { ...pieces, compressed: await compressEntryPieces(pieces) },
+    renderKey,
+  };
+}
+
 async function saveConverted(
   store: EntryStore,
   config: SiteConfig,
@@ -120,15 +138,7 @@ async function saveConverted(
         ...(change.note ? { note: change.note } : {}),
       };
     }
-    const pieces = renderEntryPieces(change.entry, config);
-    const write: EntryWrite = {
-      entry: change.entry,
-      documentHash: converted.documentHash,
-      categories: storedCategories(change.entry),
-      // Compressed once here, so no publish compresses this entry again (see src/pieces.ts).
-      pieces: { ...pieces, compressed: await compressEntryPieces(pieces) },
-      renderKey,
-    };
+    const write = await entryWrite(change.entry, converted.documentHash, config, renderKey);
     const outcome = await store.save(write, before);
     if (outcome !== "conflict")
       return {
@@ -142,6 +152,60 @@ async function saveConverted(
     `entries ${converted.entry.id}`,
     "kept changing under concurrent ingests; send the document again",
   );
+}
+
+/** Documents converted and stored together; their entries new to the store are created in one go. */
+const INGEST_CHUNK = 50;
+
+/**
+ * Converts some documents and stores their entries: those new to the store (each id once) with
+ * `createMany`, the rest (updates, an id seen again, whatever createMany left) one by one in document
+ * order, as before. Results come in document order.
+ */
+async function ingestChunk(
+  store: EntryStore,
+  config: SiteConfig,
+  documents: readonly IncomingDocument[],
+  now: number,
+): Promise<IngestResult[]> {
+  const results: IngestResult[] = [];
+  const converted: Array<{ readonly index: number; readonly doc: Converted }> = [];
+  for (const [index, doc] of documents.entries()) {
+    try {
+      converted.push({ index, doc: await convertIncoming(doc) });
+    } catch (error) {
+      if (!(error instanceof DocumentError)) throw error;
+      results[index] = { name: doc.name, status: "rejected", error: error.message };
+    }
+  }
+  const stored = await store.findMany(converted.map((c) => c.doc.entry.id));
+  const fresh: typeof converted = [];
+  const rest: typeof converted = [];
+  const freshIds = new Set<string>();
+  for (const c of converted) {
+    const id = c.doc.entry.id;
+    if (stored.has(id) || freshIds.has(id)) rest.push(c);
+    else {
+      fresh.push(c);
+      freshIds.add(id);
+    }
+  }
+  const renderKey = await renderKeyOf(config);
+  const writes = await Promise.all(
+    fresh.map((c) => entryWrite(c.doc.entry, c.doc.documentHash, config, renderKey)),
+  );
+  const created = await store.createMany(writes);
+  fresh.slice(0, created).forEach((c, k) => {
+    results[c.index] = {
+      name: c.doc.name,
+      status: "created",
+      id: c.doc.entry.id,
+      updated: rfc3339(writes[k]?.entry.updatedMs ?? c.doc.entry.updatedMs),
+    };
+  });
+  const oneByOne = [...fresh.slice(created), ...rest].sort((a, b) => a.index - b.index);
+  for (const c of oneByOne) results[c.index] = await saveConverted(store, config, c.doc, now);
+  return results;
 }
 
 export interface IngestOptions {
@@ -164,20 +228,11 @@ export async function ingestDocuments(
 ): Promise<IngestReport> {
   const now = options.now ?? Date.now();
   const results: IngestResult[] = [];
-  let changed = false;
-  for (const doc of documents) {
-    let converted: Converted;
-    try {
-      converted = await convertIncoming(doc);
-    } catch (error) {
-      if (!(error instanceof DocumentError)) throw error;
-      results.push({ name: doc.name, status: "rejected", error: error.message });
-      continue;
-    }
-    const result = await saveConverted(store, config, converted, now);
-    changed ||= result.status !== "unchanged";
-    results.push(result);
-  }
+  for (let at = 0; at < documents.length; at += INGEST_CHUNK)
+    results.push(
+      ...(await ingestChunk(store, config, documents.slice(at, at + INGEST_CHUNK), now)),
+    );
+  const changed = results.some((r) => r.status === "created" || r.status === "updated");
   const published =
     changed && options.publish !== false ? await publishPending(store, kv, config, options) : null;
   return { results, published };

@@ -133,13 +133,13 @@ export async function publishSeeds(
   for await (const batch of readSeedBatches(seedsDir)) {
     total = batch.total;
     const toIngest: IncomingDocument[] = [];
-    for (const doc of batch.documents) {
-      const finding = findings.get(path.normalize(doc.name));
+    const found = batch.documents.map((doc) => findings.get(path.normalize(doc.name)));
+    // One read for the batch: through the local proxy, every D1 call is a round trip.
+    const stored = await store.findMany(found.flatMap((f) => (f && "id" in f ? [f.id] : [])));
+    for (const [i, doc] of batch.documents.entries()) {
+      const finding = found[i];
       if (finding && "rejected" in finding) counts.rejected++;
-      else if (
-        finding &&
-        (await store.find(finding.id))?.documentHash === (await contentHash(doc.bytes))
-      )
+      else if (finding && stored.get(finding.id)?.documentHash === (await contentHash(doc.bytes)))
         counts.unchanged++;
       else toIngest.push(doc);
     }

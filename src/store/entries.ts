@@ -226,9 +226,37 @@ const COMPRESSED_JOIN =
 export const pageGroup = (page: number): string => `page:${page}`;
 export const categoryGroup = (slug: string): string => `category:${slug}`;
 
+/**
+ * SQL for the page group of a row's position, pageGroup(pageOf(position, ?)), the page size bound.
+ * The size is cast: D1 may bind a JavaScript number as REAL, and a REAL divisor made groups such as
+ * "page:2.25" that no publish looked for.
+ */
+const PAGE_GROUP_SQL = "'page:' || ((position - 1) / CAST(? AS INTEGER) + 1)";
+/** SQL for the change counter a change being saved will have. */
+const NEXT_SEQ_SQL = "(SELECT value + 1 FROM site_state WHERE key = 'seq')";
+
 /** The archive page an entry's position falls in (pages hold `pageSize` entries, from page 1). */
 export function pageOf(position: number, pageSize: number): number {
   return Math.floor((position - 1) / pageSize) + 1;
+}
+
+/** The most JSON one createMany parameter carries: D1 takes at most 2 MB per value. */
+export const CREATE_JSON_BYTES = 1_500_000;
+
+/** An entry's row as createMany's JSON carries it. */
+function createRow(write: EntryWrite) {
+  return {
+    id: write.entry.id,
+    published: write.entry.publishedMs,
+    updated: write.entry.updatedMs,
+    hash: write.documentHash,
+    categories: JSON.stringify(write.categories),
+    entry: JSON.stringify(write.entry),
+    atom: write.pieces.atom,
+    rss: write.pieces.rss,
+    json: write.pieces.json,
+    renderKey: write.renderKey,
+  };
 }
 
 /** Rows of compressed pieces kept per D1 call. */
@@ -411,7 +439,7 @@ export class EntryStore {
           // The page of the position the row actually took.
           this.db
             .prepare(
-              `INSERT INTO dirty (grp, seq) SELECT 'page:' || ((position - 1) / ? + 1), (SELECT value + 1 FROM site_state WHERE key = 'seq') FROM entries WHERE ${guard} ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+              `INSERT INTO dirty (grp, seq) SELECT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE ${guard} ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
             )
             .bind(this.pageSize, entry.id, write.documentHash),
         );
@@ -436,6 +464,142 @@ export class EntryStore {
       const results = await this.db.batch(statements);
       if ((results[0]?.meta.changes ?? 0) !== 1) return "conflict";
       return before === null ? "created" : "updated";
+    });
+  }
+
+  /**
+   * The stored records of some entries, by id (absent ids are left out): one query per IDS_PER_READ ids.
+   * @example (await store.findMany(["https://a.example/1"])).get("https://a.example/1")?.documentHash
+   */
+  async findMany(ids: readonly string[]): Promise<Map<string, EntryRecord>> {
+    const found = new Map<string, EntryRecord>();
+    const unique = [...new Set(ids)];
+    for (let at = 0; at < unique.length; at += IDS_PER_READ) {
+      const slice = unique.slice(at, at + IDS_PER_READ);
+      await this.run("entries", async () => {
+        const { results } = await this.db
+          .prepare(
+            `SELECT ${RECORD_COLUMNS} FROM entries WHERE id IN (${slice.map(() => "?").join(", ")})`,
+          )
+          .bind(...slice)
+          .all<Row>();
+        for (const row of results) found.set(String(row.id), toRecord(row));
+      });
+    }
+    return found;
+  }
+
+  /**
+   * Creates entries that are not stored yet, in order, with a D1 batch of eight statements per group
+   * of entries (a save is about ten statements per entry): loading a folder through a slow binding (npm
+   * start's local proxy answers each statement in milliseconds) or many documents in one request stays
+   * within D1's statements per request. The rows travel as JSON parameters that SQLite's json_each
+   * spreads, at most CREATE_JSON_BYTES each (D1 takes 2 MB per value). Each group makes the same rows,
+   * positions, categories and stale groups as `save` for each of its entries, as one change.
+   * Returns how many of the writes, from the first, were created: a group whose id (or position) is
+   * taken meanwhile, or that holds an id twice, changes nothing, and it and the writes after it are
+   * left for the caller to save one by one (so is a write too large for a group on its own).
+   * @throws StoreError when D1 fails otherwise.
+   */
+  async createMany(writes: readonly EntryWrite[]): Promise<number> {
+    const encoder = new TextEncoder();
+    let created = 0;
+    while (created < writes.length) {
+      const group: EntryWrite[] = [];
+      const rows: string[] = [];
+      let bytes = 2;
+      for (const write of writes.slice(created)) {
+        const row = JSON.stringify(createRow(write));
+        const size = encoder.encode(row).length + 1;
+        if (bytes + size > CREATE_JSON_BYTES) break;
+        group.push(write);
+        rows.push(row);
+        bytes += size;
+      }
+      // A row too large for one value on its own is left to `save`, which stores it column by column.
+      if (group.length === 0 || !(await this.createGroup(group, `[${rows.join(",")}]`)))
+        return created;
+      created += group.length;
+    }
+    return created;
+  }
+
+  private async createGroup(writes: readonly EntryWrite[], rows: string): Promise<boolean> {
+    const ids = JSON.stringify(writes.map((write) => write.entry.id));
+    const compressed = JSON.stringify(
+      writes.flatMap(({ entry, pieces, renderKey }) =>
+        pieces.compressed
+          ? [
+              {
+                id: entry.id,
+                renderKey,
+                atom: packPiece(pieces.compressed.atom),
+                rss: packPiece(pieces.compressed.rss),
+                json: packPiece(pieces.compressed.json),
+              },
+            ]
+          : [],
+      ),
+    );
+    const categories = JSON.stringify(
+      writes.flatMap(({ entry, categories }) =>
+        categories.map((c) => ({
+          slug: c.slug,
+          label: c.label,
+          id: entry.id,
+          published: entry.publishedMs,
+        })),
+      ),
+    );
+    const fields = (...names: string[]) =>
+      names.map((name) => `json_extract(j.value, '$.${name}')`).join(", ");
+    const statements = [
+      // Positions follow on from next_position in the writes' order, as saves one by one take them.
+      this.db
+        .prepare(
+          `INSERT INTO entries (id, published_ms, updated_ms, document_hash, categories, entry, atom, rss, json, render_key, position)
+           SELECT ${fields("id", "published", "updated", "hash", "categories", "entry", "atom", "rss", "json", "renderKey")},
+             (SELECT value FROM site_state WHERE key = 'next_position') + j.key
+           FROM json_each(?) j`,
+        )
+        .bind(rows),
+      this.db
+        .prepare("UPDATE site_state SET value = value + ? WHERE key = 'next_position'")
+        .bind(writes.length),
+      this.db
+        .prepare("DELETE FROM tombstones WHERE id IN (SELECT value FROM json_each(?))")
+        .bind(ids),
+      this.db
+        .prepare(
+          `INSERT INTO dirty (grp, seq) SELECT DISTINCT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE id IN (SELECT value FROM json_each(?)) ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+        )
+        .bind(this.pageSize, ids),
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO compressed_pieces (id, render_key, atom, rss, json) SELECT ${fields("id", "renderKey", "atom", "rss", "json")} FROM json_each(?) j`,
+        )
+        .bind(compressed),
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO entry_categories (slug, label, id, published_ms) SELECT ${fields("slug", "label", "id", "published")} FROM json_each(?) j`,
+        )
+        .bind(categories),
+      this.db
+        .prepare(
+          `INSERT INTO dirty (grp, seq) SELECT DISTINCT 'category:' || ${fields("slug")}, ${NEXT_SEQ_SQL} FROM json_each(?) j WHERE true ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+        )
+        .bind(categories),
+      this.db.prepare("UPDATE site_state SET value = value + 1 WHERE key = 'seq'"),
+    ];
+    return this.run("create", async () => {
+      try {
+        await this.db.batch(statements);
+        return true;
+      } catch (cause) {
+        // A taken id or position fails the batch, which D1 rolls back whole.
+        if (/UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String(cause))) return false;
+        throw cause;
+      }
     });
   }
 

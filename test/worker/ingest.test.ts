@@ -3,6 +3,7 @@
  * concurrent ingests, and what the published feeds say afterwards.
  */
 import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
 import { convertDocument } from "../../src/pipeline.js";
@@ -31,6 +32,8 @@ async function ingest(text: string): Promise<Answer> {
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as Answer;
 }
+
+const articleUrl = (n: number) => `https://source.example/news/${n}.html`;
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
 
@@ -192,6 +195,48 @@ describe("POST /api/documents", () => {
     ]);
     expect(answer.documents[2]?.error).toMatch(/^seeds\/bad\.txt:1: /);
     expect(entryIds(await atom("/feed.atom"))).toHaveLength(2);
+  });
+
+  it("in one batch, creates the new articles together and takes updates and repeats in document order", async () => {
+    await ingest(seed(1));
+    const batch = [
+      { name: "new-3.txt", text: seed(3) },
+      { name: "update-1.txt", text: seed(1, { at: T0 + 5 * HOUR, body: "Corrected body." }) },
+      { name: "new-2.txt", text: seed(2) },
+      { name: "bad.txt", text: "no timestamp here" },
+      // Article 2 again, a newer version: it updates what the batch just created.
+      { name: "again-2.txt", text: seed(2, { at: T0 + 9 * HOUR, body: "Second take." }) },
+      { name: "same-3.txt", text: seed(3) },
+    ];
+    const response = await post(JSON.stringify(batch), "application/json");
+    const answer = (await response.json()) as Answer;
+    expect(answer.documents.map((d) => [d.name, d.status])).toEqual([
+      ["new-3.txt", "created"],
+      ["update-1.txt", "updated"],
+      ["new-2.txt", "created"],
+      ["bad.txt", "rejected"],
+      ["again-2.txt", "updated"],
+      ["same-3.txt", "unchanged"],
+    ]);
+    // New articles take the archive's next positions in the order they came.
+    const positions = await env.ENTRIES.prepare(
+      "SELECT id, position FROM entries ORDER BY position",
+    ).all<{ id: string }>();
+    expect(positions.results.map((r) => r.id)).toEqual([1, 3, 2].map(articleUrl));
+    const rss = await (await request("/feed.rss")).text();
+    expect(rss).toContain("Corrected body.");
+    expect(rss).toContain("Second take.");
+    expect(entryIds(await atom("/feed.atom")).sort()).toEqual([1, 2, 3].map(articleUrl));
+
+    const again = (await (await post(JSON.stringify(batch), "application/json")).json()) as Answer;
+    expect(again.documents.map((d) => d.status)).toEqual([
+      "unchanged",
+      "unchanged",
+      "unchanged",
+      "rejected",
+      "unchanged",
+      "unchanged",
+    ]);
   });
 
   it("takes a multipart batch of files, named by their file names", async () => {

@@ -1,0 +1,124 @@
+/**
+ * EntryStore.createMany inside workerd's D1: many new entries in a few statements must leave the
+ * database exactly as saving them one by one does, and change nothing when one of them is taken.
+ */
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Entry } from "../../src/entry.js";
+import { compressEntryPieces, renderEntryPieces } from "../../src/publish.js";
+import { categorySlug, renderKeyOf } from "../../src/site.js";
+import { CREATE_JSON_BYTES, EntryStore, type EntryWrite } from "../../src/store/entries.js";
+import { CONFIG, makeEntry, OLDER_MS } from "./helpers.js";
+
+beforeEach(async () => {
+  await reset();
+});
+
+const HOUR = 3_600_000;
+
+/** Entry n, in category "even" or "odd" and, every third, also "third"; n hours after OLDER_MS. */
+function entry(n: number, body = `<p>Body of article ${n}.</p>`): Entry {
+  const labels = [n % 2 === 0 ? "Even" : "Odd", ...(n % 3 === 0 ? ["Third"] : [])];
+  return {
+    ...makeEntry(n, OLDER_MS + n * HOUR),
+    contentHtml: body,
+    categories: labels.map((label) => ({ term: label.toLowerCase(), label })),
+  };
+}
+
+async function write(e: Entry, compressed = true): Promise<EntryWrite> {
+  const pieces = renderEntryPieces(e, CONFIG);
+  return {
+    entry: e,
+    documentHash: `hash-of-${e.id}`,
+    categories: e.categories.map((c) => ({ slug: categorySlug(c), label: c.label })),
+    pieces: compressed ? { ...pieces, compressed: await compressEntryPieces(pieces) } : pieces,
+    renderKey: await renderKeyOf(CONFIG),
+  };
+}
+
+/** Every table's rows, sorted, as plain values. */
+async function dump(): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, string> = {
+    entries:
+      "SELECT id, published_ms, updated_ms, position, document_hash, categories, entry, atom, rss, json, render_key FROM entries ORDER BY id",
+    entry_categories: "SELECT * FROM entry_categories ORDER BY slug, id",
+    compressed_pieces: "SELECT * FROM compressed_pieces ORDER BY id",
+    tombstones: "SELECT * FROM tombstones ORDER BY id",
+    dirty: "SELECT grp FROM dirty ORDER BY grp",
+    site_state: "SELECT * FROM site_state WHERE key <> 'seq' ORDER BY key",
+  };
+  const out: Record<string, unknown[]> = {};
+  for (const [name, sql] of Object.entries(tables))
+    out[name] = (await env.ENTRIES.prepare(sql).all()).results;
+  return out;
+}
+
+/** A store with two entries already in it, one of them deleted since (a tombstone). */
+async function storeWithHistory(): Promise<EntryStore> {
+  const store = new EntryStore(env.ENTRIES, 4);
+  for (const n of [1, 2]) expect(await store.save(await write(entry(n)), null)).toBe("created");
+  expect(await store.delete(entry(2).id, OLDER_MS + 10 * HOUR)).toBe(true);
+  return store;
+}
+
+describe("EntryStore.createMany", () => {
+  it("leaves the database as saving each entry in turn does: rows, positions, categories, pages, tombstones", async () => {
+    // Entry 2 comes back after its deletion; the others are new. Page size 4: three pages touched.
+    const numbers = [3, 2, 4, 5, 6, 7, 8, 9];
+    // Entry 4 comes without compressed pieces (as entries stored before they were kept).
+    const writes = await Promise.all(numbers.map((n) => write(entry(n), n !== 4)));
+    let store = await storeWithHistory();
+    for (const w of writes) expect(await store.save(w, null)).toBe("created");
+    const oneByOne = await dump();
+
+    await reset();
+    store = await storeWithHistory();
+    expect(await store.createMany(writes)).toBe(numbers.length);
+    const together = await dump();
+
+    expect(together).toEqual(oneByOne);
+    expect(together.entries?.length).toBe(9);
+    expect(together.tombstones).toEqual([]);
+    expect((together.dirty ?? []).map((r) => (r as { grp: string }).grp)).toEqual(
+      expect.arrayContaining([
+        "category:even",
+        "category:odd",
+        "category:third",
+        "page:1",
+        "page:2",
+        "page:3",
+      ]),
+    );
+    // One change for the whole group: the counter moves once.
+    const seq = await env.ENTRIES.prepare("SELECT value FROM site_state WHERE key = 'seq'").first();
+    expect(seq?.value).toBe(4); // two saves, a delete, one createMany
+  });
+
+  it("splits the rows into groups that each stay under D1's 2 MB per value", async () => {
+    const store = new EntryStore(env.ENTRIES, 100);
+    // About 0.9 MB of text per entry: JSON of two entries exceeds one group.
+    const big = (n: number) =>
+      entry(n, `<p>${"x".repeat(Math.floor(CREATE_JSON_BYTES / 8))} ${n}</p>`);
+    const writes = await Promise.all([1, 2, 3].map((n) => write(big(n))));
+    expect(await store.createMany(writes)).toBe(3);
+    const rows = await env.ENTRIES.prepare(
+      "SELECT id, position FROM entries ORDER BY position",
+    ).all();
+    expect(rows.results.map((r) => r.position)).toEqual([1, 2, 3]);
+    expect(rows.results.map((r) => r.id)).toEqual(writes.map((w) => w.entry.id));
+  });
+
+  it("changes nothing and says so when one of the ids is already stored (or given twice)", async () => {
+    const store = await storeWithHistory();
+    const before = await dump();
+    const taken = await Promise.all([3, 1, 4].map((n) => write(entry(n))));
+    expect(await store.createMany(taken)).toBe(0);
+    expect(await dump()).toEqual(before);
+
+    const twice = await Promise.all([5, 5].map((n) => write(entry(n))));
+    expect(await store.createMany(twice)).toBe(0);
+    expect(await dump()).toEqual(before);
+  });
+});
