@@ -10,6 +10,7 @@ import {
   compressEntryPieces,
   contentHash,
   type EntryPieces,
+  type PreparedDocument,
   type PrepareOptions,
   prepareDocuments,
   renderEntryPieces,
@@ -30,7 +31,12 @@ import { renderOpml } from "./render/opml.js";
 import { categoryGroup, type EntryStore, pageGroup, type StoredEntry } from "./store/entries.js";
 import { StoreError } from "./store/errors.js";
 import { findDocument, type Manifest, type ManifestDocument } from "./store/manifest.js";
-import { type PublishReport, publishVersion, readLiveManifest } from "./store/publish.js";
+import {
+  type PublishReport,
+  publishVersion,
+  readLiveManifest,
+  storeDocuments,
+} from "./store/publish.js";
 
 /** Archive pages: `archive/<n>.atom|.rss|.json`, n from 1 (the oldest). */
 export const ARCHIVE_PREFIX = "archive/";
@@ -102,15 +108,27 @@ export interface SitePublishReport extends PublishReport {
   readonly changedFeeds: readonly string[];
 }
 
+/** A feed (three documents) rendered when its turn comes: archive pages and category feeds. */
+interface PlannedFeed {
+  readonly name: string;
+  render(): Promise<SiteDocument[]>;
+}
+
 /** Everything one publish renders, as site documents. */
 interface RenderPlan {
+  /** The subscription feeds, the OPML list and the index page. */
   readonly documents: SiteDocument[];
+  /** Archive pages and category feeds to render, a few at a time (a full publish has thousands). */
+  readonly feeds: readonly PlannedFeed[];
   /** Paths of the live version kept as they are. */
   readonly carry: ReadonlySet<string>;
   /** Whether every document is rendered (not only what the changes made stale). */
   readonly full: boolean;
-  /** Pieces compressed for this publish that the store lacked (entries stored before it kept them). */
-  readonly backfill: readonly Backfill[];
+  /**
+   * Pieces compressed for this publish that the store lacked (entries stored before it kept them);
+   * filled as feeds render, emptied as they are kept.
+   */
+  readonly backfill: Backfill[];
 }
 
 /**
@@ -252,11 +270,17 @@ async function planSite(
 
   // Archive pages, oldest first.
   const rendered = new Set<string>();
+  const feeds: PlannedFeed[] = [];
   for (const page of pagesToRender(completePages, dirty, live, full)) {
-    const rows = await store.positioned((page - 1) * pageSize + 1, page * pageSize, renderKey);
     const name = archiveName(page);
-    const info = describeArchivePage(config, rows, page, completePages);
-    documents.push(...renderFeedDocuments(await pieces(rows), info, feedPaths(name)));
+    feeds.push({
+      name,
+      render: async () => {
+        const rows = await store.positioned((page - 1) * pageSize + 1, page * pageSize, renderKey);
+        const info = describeArchivePage(config, rows, page, completePages);
+        return renderFeedDocuments(await pieces(rows), info, feedPaths(name));
+      },
+    });
     rendered.add(name);
   }
 
@@ -275,10 +299,15 @@ async function planSite(
       findDocument(live, feedPaths(categoryName(category.slug)).atom)
     )
       continue;
-    const rows = await store.inCategory(category.slug, config.entriesPerFeed, renderKey);
     const name = categoryName(category.slug);
-    const info = describeCategoryFeed(config, rows, category);
-    documents.push(...renderFeedDocuments(await pieces(rows), info, feedPaths(name)));
+    feeds.push({
+      name,
+      render: async () => {
+        const rows = await store.inCategory(category.slug, config.entriesPerFeed, renderKey);
+        const info = describeCategoryFeed(config, rows, category);
+        return renderFeedDocuments(await pieces(rows), info, feedPaths(name));
+      },
+    });
     rendered.add(name);
   }
 
@@ -316,7 +345,7 @@ async function planSite(
     const name = doc.path.replace(/\.(atom|rss|json)$/, "");
     if (name !== doc.path && wanted.has(name) && !rendered.has(name)) carry.add(doc.path);
   }
-  return { documents, carry, full, backfill };
+  return { documents, feeds, carry, full, backfill };
 }
 
 /**
@@ -340,11 +369,36 @@ export async function publishFromStore(
     siteKey,
     nextPosition: state.nextPosition,
   });
-  const prepared = await prepareDocuments(plan.documents, {
-    encodings: options.encodings ?? (plan.full ? FULL_ENCODINGS : INGEST_ENCODINGS),
-  });
+  const encodings = options.encodings ?? (plan.full ? FULL_ENCODINGS : INGEST_ENCODINGS);
+  const caching = (path: string) => (path.startsWith(ARCHIVE_PREFIX) ? "archive" : undefined);
+  // Archive pages and category feeds are rendered, prepared and written a few at a time, under a
+  // staging prefix of their own (the version's name, a hash of every document, is known only at the
+  // end): a full publish of a large archive holds a few feeds in memory, not all of them.
+  const staging = `${options.now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+  const staged: ManifestDocument[] = [];
+  const changedFeeds: string[] = [];
+  let stagedWrites = 0;
+  let rendered = 0;
+  for (let at = 0; at < plan.feeds.length; at += FEEDS_PER_CHUNK) {
+    const chunk = plan.feeds.slice(at, at + FEEDS_PER_CHUNK);
+    const documents = (await Promise.all(chunk.map((feed) => feed.render()))).flat();
+    const prepared = await prepareDocuments(documents, { encodings });
+    const stored = await storeDocuments(kv, staging, prepared, live, {
+      now: options.now,
+      caching,
+      incremental: true,
+    });
+    staged.push(
+      ...stored.documents.map((doc) => (doc.storedIn ? doc : { ...doc, storedIn: staging })),
+    );
+    stagedWrites += stored.written;
+    rendered += prepared.length;
+    changedFeeds.push(...changedFeedPaths(prepared, live));
+    await store.saveCompressed(plan.backfill.splice(0));
+  }
+  const prepared = await prepareDocuments(plan.documents, { encodings });
   const carried: ManifestDocument[] = (live?.documents ?? []).filter((d) => plan.carry.has(d.path));
-  await store.saveCompressed(plan.backfill);
+  await store.saveCompressed(plan.backfill.splice(0));
   const counts = await store.count();
   const report = await publishVersion(
     kv,
@@ -352,14 +406,28 @@ export async function publishFromStore(
     { entryCount: counts.entries, newestEntryMs: counts.newestMs },
     {
       now: options.now,
-      carried,
+      carried: [...carried, ...staged],
       renderKey: siteKey,
       seq: state.seq,
-      caching: (path) => (path.startsWith(ARCHIVE_PREFIX) ? "archive" : undefined),
+      caching,
     },
   );
   await store.markPublished(state.seq);
-  const changedFeeds = prepared
+  return {
+    ...report,
+    written: report.written + (report.switched ? stagedWrites : 0),
+    seq: state.seq,
+    rendered: rendered + prepared.length,
+    changedFeeds: [...changedFeedPaths(prepared, live), ...changedFeeds],
+  };
+}
+
+/** Feeds written a few at a time in a publish (three documents each). */
+const FEEDS_PER_CHUNK = 8;
+
+/** The feed documents whose content changed since the live version, for WebSub pings. */
+function changedFeedPaths(prepared: readonly PreparedDocument[], live: Manifest | null): string[] {
+  return prepared
     .filter((doc) => {
       const before = live ? findDocument(live, doc.path) : undefined;
       return (
@@ -369,7 +437,6 @@ export async function publishFromStore(
       );
     })
     .map((doc) => doc.path);
-  return { ...report, seq: state.seq, rendered: prepared.length, changedFeeds };
 }
 
 /** Publishing waits this long at most for another publisher to finish. */

@@ -119,36 +119,36 @@ export async function pruneVersions(kv: KVNamespace, keep: ReadonlySet<string>):
   return doomed.length;
 }
 
-/**
- * Publishes a build: writes its bodies, switches the pointer, prunes all but the previous version.
- * @example await publishVersion(env.FEEDS, await prepareDocuments(renderSite(entries, config)), facts, { now: Date.now() })
- */
-export async function publishVersion(
-  kv: KVNamespace,
-  documents: readonly PreparedDocument[],
-  facts: ArchiveFacts,
-  options: PublishOptions,
-): Promise<PublishReport> {
-  const carried = options.carried ?? [];
-  const version = await versionOf(documents, facts, carried);
-  const live = await readLiveManifest(kv);
-  if (live?.version === version) {
-    const pruned = await pruneVersions(kv, versionsToKeep(live));
-    return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
-  }
+/** Manifest entries for documents whose bodies are written, and how many keys that took. */
+export interface StoredDocuments {
+  readonly documents: readonly ManifestDocument[];
+  readonly written: number;
+}
 
-  // Incremental publishes (those that carry documents) write only what changed; the bodies of an
-  // unchanged document stay under the version that wrote them.
-  const incremental = options.carried !== undefined;
+/**
+ * Writes the bodies of prepared documents under `version`'s prefix and returns their manifest
+ * entries (those written name no `storedIn`: the caller says where they are when that is not the
+ * manifest's own version); nothing is published until a manifest naming them is. With `incremental`, a document whose
+ * tags equal the live one's is not written again: its entry names the version holding its bodies.
+ * Last-Modified moves only when a document's content does.
+ * @throws StoreError naming the first key that could not be written (every write has settled by then).
+ */
+export async function storeDocuments(
+  kv: KVNamespace,
+  version: string,
+  documents: readonly PreparedDocument[],
+  live: Manifest | null,
+  options: Pick<PublishOptions, "now" | "caching"> & { readonly incremental: boolean },
+): Promise<StoredDocuments> {
   const reused: boolean[] = [];
-  const rendered: ManifestDocument[] = documents.map((doc) => {
+  const entries: ManifestDocument[] = documents.map((doc) => {
     const before = live ? findDocument(live, doc.path) : undefined;
     // Last-Modified moves only when the content does, so If-Modified-Since stays meaningful.
     const unchanged =
       before !== undefined &&
       before.variants.length === doc.variants.length &&
       before.variants.every((v, i) => v.etag === doc.variants[i]?.etag);
-    const reuse = incremental && live !== null && before !== undefined && unchanged;
+    const reuse = options.incremental && live !== null && before !== undefined && unchanged;
     reused.push(reuse);
     const caching = options.caching?.(doc.path);
     return {
@@ -166,7 +166,6 @@ export async function publishVersion(
       ...(caching ? { caching } : {}),
     };
   });
-  const manifestDocuments = [...rendered, ...carried.map((doc) => withStore(live, doc))];
 
   const bodies = documents.flatMap((doc, i) =>
     reused[i]
@@ -178,7 +177,7 @@ export async function publishVersion(
             contentType: doc.contentType,
             etag: variant.etag,
             encoding: variant.encoding,
-            lastModified: httpDate(manifestDocuments[i]?.lastModifiedMs ?? options.now),
+            lastModified: httpDate(entries[i]?.lastModifiedMs ?? options.now),
           };
           return [
             {
@@ -202,6 +201,32 @@ export async function publishVersion(
       { cause: result.reason },
     );
   }
+  return { documents: entries, written: bodies.length };
+}
+
+/**
+ * Publishes a build: writes its bodies, switches the pointer, prunes all but the previous version.
+ * @example await publishVersion(env.FEEDS, await prepareDocuments(renderSite(entries, config)), facts, { now: Date.now() })
+ */
+export async function publishVersion(
+  kv: KVNamespace,
+  documents: readonly PreparedDocument[],
+  facts: ArchiveFacts,
+  options: PublishOptions,
+): Promise<PublishReport> {
+  const carried = options.carried ?? [];
+  const version = await versionOf(documents, facts, carried);
+  const live = await readLiveManifest(kv);
+  if (live?.version === version) {
+    const pruned = await pruneVersions(kv, versionsToKeep(live));
+    return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
+  }
+
+  // Incremental publishes (those that carry documents) write only what changed; the bodies of an
+  // unchanged document stay under the version that wrote them.
+  const incremental = options.carried !== undefined;
+  const stored = await storeDocuments(kv, version, documents, live, { ...options, incremental });
+  const manifestDocuments = [...stored.documents, ...carried.map((doc) => withStore(live, doc))];
 
   const manifest: Manifest = {
     schema: MANIFEST_SCHEMA,
@@ -235,7 +260,7 @@ export async function publishVersion(
     version,
     previousVersion: manifest.previousVersion,
     switched: true,
-    written: bodies.length,
+    written: stored.written,
     pruned,
   };
 }

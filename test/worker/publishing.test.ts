@@ -192,6 +192,77 @@ describe("an interrupted publish", () => {
 });
 
 describe("publishChanges", () => {
+  it("writes archive pages and category feeds a few at a time under a staging prefix; stopped half way, the previous site stays served", async () => {
+    // Pages of two entries: 30 articles make 15 archive pages and 3 category feeds, 18 feeds in all,
+    // more than one chunk's worth.
+    const store = new EntryStore(env.ENTRIES, 2);
+    const load = async (from: number, to: number) => {
+      const documents = Array.from({ length: to - from + 1 }, (_, i) => from + i).map((n) => ({
+        name: `${n}.txt`,
+        bytes: new TextEncoder().encode(
+          seed(n, { tag: ["alpha", "beta", "gamma"][n % 3] ?? "alpha" }),
+        ),
+      }));
+      await ingestDocuments(store, env.FEEDS, CONFIG, documents, { publish: false });
+      return (await store.state()).seq;
+    };
+    const first = await publishChanges(store, env.FEEDS, CONFIG, {
+      now: PUBLISHED_MS,
+      seq: await load(1, 20),
+      full: true,
+    });
+    const live = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    const page3 = live.documents.find((d) => d.path === "archive/3.atom");
+    // Written under the staging prefix, which the manifest names, and served from there.
+    expect(page3?.storedIn).toBeDefined();
+    expect(page3?.storedIn).not.toBe(live.version);
+    expect(live.retainedVersions).toContain(page3?.storedIn);
+    const before = await Promise.all(
+      ["/archive/3.atom", "/category/beta.rss", "/feed.atom"].map(async (path) => {
+        const response = await request(path);
+        expect(response.status, path).toBe(200);
+        return response.text();
+      }),
+    );
+
+    // A full publish whose KV writes fail in its second chunk of feeds.
+    const seq = await load(21, 30);
+    await expect(
+      publishChanges(store, interruptedAfter(env.FEEDS, 60), CONFIG, {
+        now: PUBLISHED_MS + 1000,
+        seq,
+        full: true,
+      }),
+    ).rejects.toThrow("could not be written");
+    const health = (await (await request("/health")).json()) as { version: string };
+    expect(health.version).toBe(first?.version);
+    const after = await Promise.all(
+      ["/archive/3.atom", "/category/beta.rss", "/feed.atom"].map(async (path) =>
+        (await request(path)).text(),
+      ),
+    );
+    expect(after).toEqual(before);
+
+    // The next publish completes, and nothing the stopped one wrote is left in storage.
+    const next = await publishChanges(store, env.FEEDS, CONFIG, {
+      now: PUBLISHED_MS + 2000,
+      seq,
+      full: true,
+    });
+    const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    expect(manifest.version).toBe(next?.version);
+    expect(manifest.documents.filter((d) => d.path.startsWith("archive/")).length).toBe(45);
+    const referenced = new Set([
+      manifest.version,
+      ...(manifest.retainedVersions ?? []),
+      ...(manifest.previousVersion ? [manifest.previousVersion] : []),
+    ]);
+    expect((await versionsInStorage()).every((v) => referenced.has(v))).toBe(true);
+    expect((await request("/archive/15.atom")).status).toBe(200);
+    // Article 30 (30 mod 3 = 0) is in the first category.
+    expect(await (await request("/category/alpha.json")).text()).toContain("Article 30");
+  });
+
   it("compresses the pieces of entries stored without them once, keeps them, and serves feeds that decode", async () => {
     const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
     const renderKey = await renderKeyOf(CONFIG);
