@@ -515,6 +515,9 @@ async function main(): Promise<void> {
   if (servingError) console.log(`\nServing: not measured, npm start failed:\n${servingError}`);
   if (serving) {
     console.log(
+      `\nnpm start with the ${sizes[0]?.toLocaleString("en")}-document corpus answered in ${(serving.startupMs / 1000).toFixed(0)} s (build, load into local D1, publish, wrangler dev)`,
+    );
+    console.log(
       `\nServing with wrangler dev on 127.0.0.1 (${serving.client}, 10 connections, ${serving.rounds} rounds of ${serveSeconds} s per route, routes taking turns; median round shown; feed.atom ${(serving.atom.bytesPerResponse / 1024).toFixed(0)} KiB on the wire with gzip)`,
     );
     console.log(
