@@ -46,13 +46,18 @@ export async function compressPiece(text: string): Promise<CompressedPiece> {
 /** Packed: digest (16 bytes), CRC-32 and length (4 bytes each, little-endian), then the segment. */
 const PACK_HEADER = DIGEST_BYTES + 8;
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  // In slices: String.fromCharCode takes its bytes as arguments, which have a limit.
-  for (let at = 0; at < bytes.length; at += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  return btoa(binary);
-}
+type Base64Encoder = (bytes: Uint8Array) => string;
+/** `Uint8Array.prototype.toBase64` (native) where the runtime has it, else btoa over slices. */
+const toBase64: Base64Encoder =
+  typeof (Uint8Array.prototype as { toBase64?: () => string }).toBase64 === "function"
+    ? (bytes) => (bytes as unknown as { toBase64(): string }).toBase64()
+    : (bytes) => {
+        let binary = "";
+        // In slices: String.fromCharCode takes its bytes as arguments, which have a limit.
+        for (let at = 0; at < bytes.length; at += 0x8000)
+          binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+        return btoa(binary);
+      };
 
 type Base64Decoder = (text: string) => Uint8Array;
 /** `Uint8Array.fromBase64` (native) where the runtime has it, else atob and a copy. */
