@@ -214,7 +214,7 @@ function measureRender(entries: readonly Entry[]) {
 }
 
 /** Load rounds per route; the routes take turns, so a busy moment weighs on all of them alike. */
-const SERVE_ROUNDS = 3;
+const SERVE_ROUNDS = 5;
 
 /** The round with the median p50 of each route, and the median of the rounds' feed/health ratios. */
 interface ServingFigures {
@@ -335,7 +335,7 @@ const USAGE = `npm run bench -- [options]   (a benchmark: prints figures, never 
   --sizes 1000,10000     corpus sizes to build (default 1,000 and 10,000)
   --large                add 100,000 documents (about 2.5 GB of corpus)
   --no-serve             skip serving /health and /feed.atom under wrangler dev
-  --serve-seconds N      load per route and round when serving (default 5; 3 rounds)
+  --serve-seconds N      load per route and round when serving (default 5; 5 rounds)
   --ingests N            worker CPU: ingests profiled in workerd (0 skips; default 20)
   --site-entries N       entries loaded into the site before those ingests (default 10,000)
   --storage              measure D1, KV and R2 as entry storage instead
