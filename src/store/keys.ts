@@ -29,3 +29,11 @@ export function versionOfKey(key: string): string | undefined {
   const version = key.slice(VERSIONS_PREFIX.length).split("/", 1)[0];
   return version === "" ? undefined : version;
 }
+
+/**
+ * The key of a version's shelf: the manifest's list of documents below a folder.
+ * @example shelfKey("3f2a9c") // "site/v/3f2a9c/shelf.json"
+ */
+export function shelfKey(version: string): string {
+  return `${VERSIONS_PREFIX}${version}/shelf.json`;
+}

@@ -62,7 +62,19 @@ export interface Manifest {
   readonly entryCount: number;
   /** The newest entry's update time, epoch ms; null for an empty archive. */
   readonly newestEntryMs: number | null;
+  /**
+   * The documents at the top of the site (feeds, page, OPML); with `shelf`, the documents below a
+   * folder are listed there instead.
+   */
   readonly documents: readonly ManifestDocument[];
+  /**
+   * Where the documents below a folder (archive pages, category feeds) are listed: a key of the
+   * version's, holding a JSON array of them. The pointer, which every request reads, then stays the
+   * same size however large the archive grows (a 100,000-entry site has some 6,000 archive documents);
+   * a request for an archive page reads the list once per isolate. Absent when there are none, and in
+   * manifests written before it existed, which list every document.
+   */
+  readonly shelf?: { readonly key: string; readonly count: number };
   /**
    * Versions that must stay in storage: those this manifest and the one it replaced read from (a reader
    * that read the old pointer can still finish). Absent in manifests of whole-build publishes.
@@ -142,9 +154,32 @@ export function parseManifest(text: string, key: string): Manifest {
     isCount(value.entryCount) &&
     (value.newestEntryMs === null || isCount(value.newestEntryMs)) &&
     Array.isArray(value.documents) &&
-    value.documents.every(isDocument);
+    value.documents.every(isDocument) &&
+    (value.shelf === undefined ||
+      (isObject(value.shelf) && typeof value.shelf.key === "string" && isCount(value.shelf.count)));
   if (!ok) throw new StoreError(key, "holds a manifest with missing or malformed fields");
   return value as unknown as Manifest;
+}
+
+/**
+ * Reads the documents a manifest's shelf lists, checking their shape.
+ * @throws StoreError naming the key and what is wrong.
+ */
+export function parseShelf(text: string, key: string): ManifestDocument[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new StoreError(key, "does not hold JSON", { cause });
+  }
+  if (!Array.isArray(value) || !value.every(isDocument))
+    throw new StoreError(key, "does not hold a list of documents");
+  return value as ManifestDocument[];
+}
+
+/** Whether a document is kept on the shelf (it lies below a folder) rather than in the pointer. */
+export function isShelved(path: string): boolean {
+  return path.includes("/");
 }
 
 /**

@@ -9,18 +9,19 @@
  */
 import { contentHash, type PreparedDocument } from "../publish.js";
 import { StoreError } from "./errors.js";
-import { CURRENT_KEY, documentKey, VERSIONS_PREFIX, versionOfKey } from "./keys.js";
+import { CURRENT_KEY, documentKey, shelfKey, VERSIONS_PREFIX, versionOfKey } from "./keys.js";
 import {
   type DocumentMetadata,
   findDocument,
   httpDate,
+  isShelved,
   MANIFEST_SCHEMA,
   type Manifest,
   type ManifestDocument,
   referencedVersions,
   storedVersion,
 } from "./manifest.js";
-import { readManifest } from "./read.js";
+import { readManifest, readShelf } from "./read.js";
 
 /** Facts about the archive that /health reports. */
 export interface ArchiveFacts {
@@ -78,10 +79,18 @@ export async function versionOf(
   return (await contentHash(JSON.stringify(parts))).slice(0, 16);
 }
 
-/** The live manifest, or null when there is none or it is unreadable (the new one replaces it). */
+/**
+ * The live manifest with every document (its shelf's too), or null when there is none or it is
+ * unreadable (the new one replaces it).
+ */
 export async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null> {
   try {
-    return await readManifest(kv);
+    const pointer = await readManifest(kv);
+    if (pointer === null) return null;
+    const shelved = await readShelf(kv, pointer);
+    return shelved.length === 0
+      ? pointer
+      : { ...pointer, documents: [...pointer.documents, ...shelved] };
   } catch (error) {
     if (error instanceof StoreError && error.cause === undefined) return null;
     throw error;
@@ -245,8 +254,29 @@ export async function publishVersion(
     retained.delete(version);
     Object.assign(manifest, { retainedVersions: [...retained].sort() });
   }
+  // Documents below a folder go on the version's shelf, so the pointer every request reads stays small.
+  const shelved = manifest.documents.filter((doc) => isShelved(doc.path));
+  const pointer: Manifest =
+    shelved.length === 0
+      ? manifest
+      : {
+          ...manifest,
+          documents: manifest.documents.filter((doc) => !isShelved(doc.path)),
+          shelf: { key: shelfKey(version), count: shelved.length },
+        };
+  if (pointer.shelf) {
+    try {
+      await kv.put(pointer.shelf.key, JSON.stringify(shelved));
+    } catch (cause) {
+      throw new StoreError(
+        pointer.shelf.key,
+        "could not be written; the live version is unchanged, publish again",
+        { cause },
+      );
+    }
+  }
   try {
-    await kv.put(CURRENT_KEY, JSON.stringify(manifest));
+    await kv.put(CURRENT_KEY, JSON.stringify(pointer));
   } catch (cause) {
     throw new StoreError(
       CURRENT_KEY,
@@ -260,7 +290,7 @@ export async function publishVersion(
     version,
     previousVersion: manifest.previousVersion,
     switched: true,
-    written: stored.written,
+    written: stored.written + (pointer.shelf ? 1 : 0),
     pruned,
   };
 }

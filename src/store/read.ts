@@ -4,7 +4,7 @@
 import type { ContentEncoding } from "../publish.js";
 import { StoreError } from "./errors.js";
 import { CURRENT_KEY, documentKey } from "./keys.js";
-import { type Manifest, parseManifest } from "./manifest.js";
+import { type Manifest, type ManifestDocument, parseManifest, parseShelf } from "./manifest.js";
 
 /**
  * How long an edge location may keep a version's body without asking KV again. Bodies never change
@@ -63,4 +63,20 @@ export async function readDocumentBody(
   );
   if (body === null) throw new StoreError(key, "is missing, though the live manifest lists it");
   return body;
+}
+
+/**
+ * The documents a manifest's shelf lists (none without a shelf). The key never changes once written,
+ * so the edge may keep it as long as a body.
+ * @throws StoreError when KV fails, the list is missing, or it is not a list of documents.
+ */
+export async function readShelf(kv: KVNamespace, manifest: Manifest): Promise<ManifestDocument[]> {
+  const shelf = manifest.shelf;
+  if (shelf === undefined) return [];
+  const text = await readKey(shelf.key, () =>
+    kv.get(shelf.key, { type: "text", cacheTtl: BODY_CACHE_TTL_SECONDS }),
+  );
+  if (text === null)
+    throw new StoreError(shelf.key, "is missing, though the live manifest names it");
+  return parseShelf(text, shelf.key);
 }

@@ -1,6 +1,7 @@
 /**
  * @module worker/app — the Hono app: routes, conditional requests, compression, errors → responses.
- * It only reads: the live manifest, then at most one body, from the FEEDS namespace.
+ * It only reads, from the FEEDS namespace: the live manifest, for an archive page or category feed the
+ * version's shelf (once per isolate), then at most one body.
  */
 
 import type { Context } from "hono";
@@ -13,11 +14,13 @@ import { StoreError } from "../store/errors.js";
 import { documentKey } from "../store/keys.js";
 import {
   findDocument,
+  isShelved,
   type Manifest,
+  type ManifestDocument,
   type ManifestVariant,
   storedVersion,
 } from "../store/manifest.js";
-import { readDocumentBody, readManifest } from "../store/read.js";
+import { readDocumentBody, readManifest, readShelf } from "../store/read.js";
 import { handleDelete, handleIngest } from "./api.js";
 import { BodyCache } from "./body-cache.js";
 import { notModifiedTag } from "./conditional.js";
@@ -33,6 +36,7 @@ import {
 import { HttpError, RETRY_AFTER_STORAGE_FAILURE, RETRY_AFTER_UNPUBLISHED } from "./http-error.js";
 import { chooseEncoding } from "./negotiate.js";
 import { allowedMethods, ROUTES, type Route } from "./routes.js";
+import { ShelfCache } from "./shelf-cache.js";
 
 type AppEnv = { Bindings: Env };
 
@@ -141,14 +145,53 @@ async function variantBody(
   return body;
 }
 
+/** What an isolate keeps between requests: bodies, and the manifest's shelves. */
+interface IsolateCaches {
+  readonly bodies: BodyCache;
+  readonly shelves: ShelfCache;
+}
+
+/** Bytes a shelf's document costs in memory, about: its JSON is 300–500 bytes. */
+const SHELVED_DOCUMENT_BYTES = 512;
+
+/**
+ * The published document at a path: from the pointer, or for a document below a folder from the
+ * version's shelf, read once per isolate (it never changes under its key).
+ */
+async function publishedDocument(
+  c: AppContext,
+  shelves: ShelfCache,
+  manifest: Manifest,
+  path: string,
+): Promise<ManifestDocument | undefined> {
+  const top = findDocument(manifest, path);
+  if (top !== undefined || manifest.shelf === undefined || !isShelved(path)) return top;
+  const key = manifest.shelf.key;
+  let shelf = shelves.get(key);
+  if (shelf === undefined) {
+    let documents: ManifestDocument[];
+    try {
+      documents = await readShelf(c.env.FEEDS, manifest);
+    } catch (error) {
+      throw storageFailure(error);
+    }
+    shelf = {
+      documents: new Map(documents.map((doc) => [doc.path, doc])),
+      bytes: documents.length * SHELVED_DOCUMENT_BYTES,
+    };
+    shelves.set(key, shelf);
+  }
+  return shelf.documents.get(path);
+}
+
 async function serveDocument(
   c: AppContext,
-  bodies: BodyCache,
+  caches: IsolateCaches,
   route: Extract<Route, { kind: "document" }>,
 ): Promise<Response> {
   const now = Date.now();
   const manifest = await liveManifest(c);
-  const doc = findDocument(manifest, route.path);
+  const doc = await publishedDocument(c, caches.shelves, manifest, route.path);
   if (!doc) throw new HttpError(404, `${c.req.path} is not part of the published version.`);
   const encoding = chooseEncoding(
     clientAcceptEncoding(c),
@@ -174,7 +217,7 @@ async function serveDocument(
   const headers = documentHeaders(doc, variant, route, now);
   // HEAD is answered from the manifest alone: same headers, no body read.
   if (c.req.method === "HEAD") return new Response(null, { headers });
-  const body = await variantBody(c, bodies, storedVersion(manifest, doc), doc.path, variant);
+  const body = await variantBody(c, caches.bodies, storedVersion(manifest, doc), doc.path, variant);
   // A copy, so the kept body can never be handed over (detached) with a response.
   // "manual": the bytes are already in the coding Content-Encoding names; the runtime must not redo it.
   return new Response(body.slice(0), { headers, encodeBody: "manual" });
@@ -218,10 +261,10 @@ function servePreflight(): Response {
   return new Response(null, { status: 204, headers });
 }
 
-function serve(c: AppContext, bodies: BodyCache, route: Route): Response | Promise<Response> {
+function serve(c: AppContext, caches: IsolateCaches, route: Route): Response | Promise<Response> {
   switch (route.kind) {
     case "document":
-      return serveDocument(c, bodies, route);
+      return serveDocument(c, caches, route);
     case "health":
       return serveHealth(c);
     case "redirect":
@@ -232,6 +275,8 @@ function serve(c: AppContext, bodies: BodyCache, route: Route): Response | Promi
 export interface AppOptions {
   /** Where served bodies are kept between requests; one per isolate (the worker's entry makes it). */
   readonly bodies?: BodyCache;
+  /** Where the manifest's shelves are kept between requests; one per isolate. */
+  readonly shelves?: ShelfCache;
 }
 
 /**
@@ -239,7 +284,10 @@ export interface AppOptions {
  * @example await createApp().request("/feed.atom", {}, env)
  */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
-  const bodies = options.bodies ?? new BodyCache();
+  const caches: IsolateCaches = {
+    bodies: options.bodies ?? new BodyCache(),
+    shelves: options.shelves ?? new ShelfCache(),
+  };
   const app = new Hono<AppEnv>({ strict: true });
   app.post(INGEST_PATH, (c) => handleIngest(c));
   app.delete(INGEST_PATH, (c) => handleDelete(c));
@@ -256,7 +304,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   for (const folder of DOCUMENT_FOLDERS) {
     const pattern = `/${folder}:file`;
     app.get(pattern, (c) =>
-      serveDocument(c, bodies, {
+      serveDocument(c, caches, {
         kind: "document",
         path: decodeURIComponent(c.req.path.slice(1)),
         cors: true,
@@ -271,7 +319,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   }
   for (const [path, route] of Object.entries(ROUTES)) {
     const allowed = allowedMethods(route);
-    app.get(path, (c) => serve(c, bodies, route));
+    app.get(path, (c) => serve(c, caches, route));
     if (allowed.includes("OPTIONS")) app.options(path, () => servePreflight());
     app.all(path, (c) => {
       throw new HttpError(

@@ -6,8 +6,9 @@ import { renderEntryPieces } from "../../src/publish.js";
 import { publishChanges, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import { CURRENT_KEY, documentKey, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
-import { parseManifest } from "../../src/store/manifest.js";
-import { publishVersion } from "../../src/store/publish.js";
+import { type Manifest, parseManifest } from "../../src/store/manifest.js";
+import { publishVersion, readLiveManifest } from "../../src/store/publish.js";
+import { createApp } from "../../src/worker/app.js";
 import {
   CONFIG,
   ENTRIES,
@@ -211,7 +212,7 @@ describe("publishChanges", () => {
       seq: await load(1, 20),
       full: true,
     });
-    const live = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    const live = (await readLiveManifest(env.FEEDS)) as Manifest;
     const page3 = live.documents.find((d) => d.path === "archive/3.atom");
     // Written under the staging prefix, which the manifest names, and served from there.
     expect(page3?.storedIn).toBeDefined();
@@ -249,7 +250,7 @@ describe("publishChanges", () => {
       seq,
       full: true,
     });
-    const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    const manifest = (await readLiveManifest(env.FEEDS)) as Manifest;
     expect(manifest.version).toBe(next?.version);
     expect(manifest.documents.filter((d) => d.path.startsWith("archive/")).length).toBe(45);
     const referenced = new Set([
@@ -261,6 +262,43 @@ describe("publishChanges", () => {
     expect((await request("/archive/15.atom")).status).toBe(200);
     // Article 30 (30 mod 3 = 0) is in the first category.
     expect(await (await request("/category/alpha.json")).text()).toContain("Article 30");
+  });
+
+  it("keeps archive pages and category feeds on the version's shelf: the pointer stays small as the archive grows", async () => {
+    const store = new EntryStore(env.ENTRIES, 2);
+    const pointerAfter = async (from: number, to: number) => {
+      const documents = Array.from({ length: to - from + 1 }, (_, i) => from + i).map((n) => ({
+        name: `${n}.txt`,
+        bytes: new TextEncoder().encode(seed(n, { tag: `topic-${n % 4}` })),
+      }));
+      await ingestDocuments(store, env.FEEDS, CONFIG, documents, { publish: false });
+      const { seq } = await store.state();
+      await publishChanges(store, env.FEEDS, CONFIG, { now: PUBLISHED_MS + to, seq });
+      return (await env.FEEDS.get(CURRENT_KEY)) as string;
+    };
+    const small = await pointerAfter(1, 6);
+    const large = await pointerAfter(7, 60);
+    const pointer = parseManifest(large, CURRENT_KEY);
+    // Only the top of the site is in the pointer; 30 archive pages and 4 category feeds are shelved.
+    expect(pointer.documents.map((d) => d.path).sort()).toEqual(
+      ["feed.atom", "feed.json", "feed.rss", "feeds.opml", "index.html"].sort(),
+    );
+    expect(pointer.shelf?.count).toBe((30 + 4) * 3);
+    expect(large.length).toBeLessThan(small.length * 1.2);
+    // Served from the shelf, with the headers of any document; a path that is not on it is a 404.
+    const page = await request("/archive/29.atom");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("ETag")).toMatch(/^"[0-9a-f]+"$/);
+    expect((await request("/category/topic-3.rss")).status).toBe(200);
+    expect((await request("/archive/31.atom")).status).toBe(404);
+    // A lost shelf is a storage failure (503) for an isolate that has not read it yet (a new app has
+    // empty caches), and the top of the site still serves.
+    await env.FEEDS.delete(pointer.shelf?.key ?? "");
+    const fresh = createApp();
+    const lost = await fresh.request("/archive/28.atom", {}, env);
+    expect(lost.status).toBe(503);
+    expect(lost.headers.get("Retry-After")).not.toBeNull();
+    expect((await fresh.request("/feed.atom", {}, env)).status).toBe(200);
   });
 
   it("compresses the pieces of entries stored without them once, keeps them, and serves feeds that decode", async () => {
