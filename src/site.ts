@@ -410,6 +410,9 @@ export async function publishFromStore(
       renderKey: siteKey,
       seq: state.seq,
       caching,
+      // Full publishes, and one publish in SWEEP_EVERY, list every key to find what interrupted
+      // publishes left; the others prune only the versions this one stops keeping.
+      sweep: plan.full || state.seq % SWEEP_EVERY === 0,
     },
   );
   await store.markPublished(state.seq);
@@ -421,6 +424,9 @@ export async function publishFromStore(
     changedFeeds: [...changedFeedPaths(prepared, live), ...changedFeeds],
   };
 }
+
+/** How often (in changes) an incremental publish sweeps every version key. */
+export const SWEEP_EVERY = 64;
 
 /** Feeds written a few at a time in a publish (three documents each). */
 const FEEDS_PER_CHUNK = 8;

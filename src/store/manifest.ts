@@ -192,5 +192,16 @@ export function httpDate(ms: number): string {
 
 /** The document published at a path, if any. */
 export function findDocument(manifest: Manifest, path: string): ManifestDocument | undefined {
-  return manifest.documents.find((doc) => doc.path === path);
+  let index = indexes.get(manifest);
+  if (index === undefined) {
+    index = new Map(manifest.documents.map((doc) => [doc.path, doc]));
+    indexes.set(manifest, index);
+  }
+  return index.get(path);
 }
+
+/**
+ * Each manifest's documents by path, made on the first look-up: a publish looks up every archive page
+ * and category feed of the live version (thousands in a large archive), which a scan made quadratic.
+ */
+const indexes = new WeakMap<Manifest, ReadonlyMap<string, ManifestDocument>>();

@@ -22,6 +22,7 @@ import {
   storedVersion,
 } from "./manifest.js";
 import { readManifest, readShelf } from "./read.js";
+import { ShelfCache } from "./shelf-cache.js";
 
 /** Facts about the archive that /health reports. */
 export interface ArchiveFacts {
@@ -41,6 +42,12 @@ export interface PublishOptions {
   readonly renderKey?: string;
   /** Recorded in the manifest: the entry store's change counter rendered. */
   readonly seq?: number;
+  /**
+   * List every version key to prune (default), finding what interrupted publishes left; false prunes
+   * only the versions the live manifest kept and the new one drops, which costs nothing as the archive
+   * grows (a 100,000-entry site has some 10,000 keys: ten listings per publish).
+   */
+  readonly sweep?: boolean;
   /** Options for the manifest's documents by path (e.g. archive pages' caching). */
   readonly caching?: (path: string) => ManifestDocument["caching"];
 }
@@ -79,6 +86,9 @@ export async function versionOf(
   return (await contentHash(JSON.stringify(parts))).slice(0, 16);
 }
 
+/** Shelves this isolate published or read while publishing: an ingest reads the one the last wrote. */
+const publishedShelves = new ShelfCache();
+
 /**
  * The live manifest with every document (its shelf's too), or null when there is none or it is
  * unreadable (the new one replaces it).
@@ -87,7 +97,7 @@ export async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null
   try {
     const pointer = await readManifest(kv);
     if (pointer === null) return null;
-    const shelved = await readShelf(kv, pointer);
+    const shelved = await readShelf(kv, pointer, publishedShelves);
     return shelved.length === 0
       ? pointer
       : { ...pointer, documents: [...pointer.documents, ...shelved] };
@@ -112,18 +122,33 @@ function withStore(live: Manifest | null, doc: ManifestDocument): ManifestDocume
   return { ...doc, storedIn: live.version };
 }
 
-/** Deletes every version's keys except those named; returns how many were deleted. */
-export async function pruneVersions(kv: KVNamespace, keep: ReadonlySet<string>): Promise<number> {
+/**
+ * Deletes version keys, returns how many. With `candidates`, only those versions' keys, less the ones
+ * to keep (a publish names the versions its predecessor kept: one listing per version it drops); without,
+ * every version's keys but those kept (a sweep: it also finds what interrupted publishes left, which no
+ * manifest names, at the cost of listing every key the site has).
+ */
+export async function pruneVersions(
+  kv: KVNamespace,
+  keep: ReadonlySet<string>,
+  candidates?: ReadonlySet<string>,
+): Promise<number> {
+  const prefixes =
+    candidates === undefined
+      ? [VERSIONS_PREFIX]
+      : [...candidates].filter((v) => !keep.has(v)).map((v) => `${VERSIONS_PREFIX}${v}/`);
   const doomed: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix: VERSIONS_PREFIX, ...(cursor ? { cursor } : {}) });
-    for (const { name } of page.keys) {
-      const version = versionOfKey(name);
-      if (version === undefined || !keep.has(version)) doomed.push(name);
-    }
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  for (const prefix of prefixes) {
+    let cursor: string | undefined;
+    do {
+      const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
+      for (const { name } of page.keys) {
+        const version = versionOfKey(name);
+        if (version === undefined || !keep.has(version)) doomed.push(name);
+      }
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+  }
   await Promise.all(doomed.map((key) => kv.delete(key)));
   return doomed.length;
 }
@@ -227,7 +252,7 @@ export async function publishVersion(
   const version = await versionOf(documents, facts, carried);
   const live = await readLiveManifest(kv);
   if (live?.version === version) {
-    const pruned = await pruneVersions(kv, versionsToKeep(live));
+    const pruned = options.sweep === false ? 0 : await pruneVersions(kv, versionsToKeep(live));
     return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
   }
 
@@ -267,6 +292,7 @@ export async function publishVersion(
   if (pointer.shelf) {
     try {
       await kv.put(pointer.shelf.key, JSON.stringify(shelved));
+      publishedShelves.set(pointer.shelf.key, shelved);
     } catch (cause) {
       throw new StoreError(
         pointer.shelf.key,
@@ -285,7 +311,11 @@ export async function publishVersion(
     );
   }
 
-  const pruned = await pruneVersions(kv, versionsToKeep(manifest));
+  const pruned = await pruneVersions(
+    kv,
+    versionsToKeep(manifest),
+    options.sweep === false && live ? versionsToKeep(live) : undefined,
+  );
   return {
     version,
     previousVersion: manifest.previousVersion,

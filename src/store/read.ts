@@ -5,6 +5,7 @@ import type { ContentEncoding } from "../publish.js";
 import { StoreError } from "./errors.js";
 import { CURRENT_KEY, documentKey } from "./keys.js";
 import { type Manifest, type ManifestDocument, parseManifest, parseShelf } from "./manifest.js";
+import type { ShelfCache } from "./shelf-cache.js";
 
 /**
  * How long an edge location may keep a version's body without asking KV again. Bodies never change
@@ -66,17 +67,25 @@ export async function readDocumentBody(
 }
 
 /**
- * The documents a manifest's shelf lists (none without a shelf). The key never changes once written,
- * so the edge may keep it as long as a body.
+ * The documents a manifest's shelf lists (none without a shelf), from `cache` when it holds them. The
+ * key never changes once written, so the edge may keep it as long as a body.
  * @throws StoreError when KV fails, the list is missing, or it is not a list of documents.
  */
-export async function readShelf(kv: KVNamespace, manifest: Manifest): Promise<ManifestDocument[]> {
+export async function readShelf(
+  kv: KVNamespace,
+  manifest: Manifest,
+  cache?: ShelfCache,
+): Promise<readonly ManifestDocument[]> {
   const shelf = manifest.shelf;
   if (shelf === undefined) return [];
+  const cached = cache?.get(shelf.key);
+  if (cached !== undefined) return cached;
   const text = await readKey(shelf.key, () =>
     kv.get(shelf.key, { type: "text", cacheTtl: BODY_CACHE_TTL_SECONDS }),
   );
   if (text === null)
     throw new StoreError(shelf.key, "is missing, though the live manifest names it");
-  return parseShelf(text, shelf.key);
+  const documents = parseShelf(text, shelf.key);
+  cache?.set(shelf.key, documents);
+  return documents;
 }

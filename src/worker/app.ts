@@ -21,6 +21,7 @@ import {
   storedVersion,
 } from "../store/manifest.js";
 import { readDocumentBody, readManifest, readShelf } from "../store/read.js";
+import { ShelfCache, shelfDocument } from "../store/shelf-cache.js";
 import { handleDelete, handleIngest } from "./api.js";
 import { BodyCache } from "./body-cache.js";
 import { notModifiedTag } from "./conditional.js";
@@ -36,7 +37,6 @@ import {
 import { HttpError, RETRY_AFTER_STORAGE_FAILURE, RETRY_AFTER_UNPUBLISHED } from "./http-error.js";
 import { chooseEncoding } from "./negotiate.js";
 import { allowedMethods, ROUTES, type Route } from "./routes.js";
-import { ShelfCache } from "./shelf-cache.js";
 
 type AppEnv = { Bindings: Env };
 
@@ -151,9 +151,6 @@ interface IsolateCaches {
   readonly shelves: ShelfCache;
 }
 
-/** Bytes a shelf's document costs in memory, about: its JSON is 300–500 bytes. */
-const SHELVED_DOCUMENT_BYTES = 512;
-
 /**
  * The published document at a path: from the pointer, or for a document below a folder from the
  * version's shelf, read once per isolate (it never changes under its key).
@@ -166,22 +163,11 @@ async function publishedDocument(
 ): Promise<ManifestDocument | undefined> {
   const top = findDocument(manifest, path);
   if (top !== undefined || manifest.shelf === undefined || !isShelved(path)) return top;
-  const key = manifest.shelf.key;
-  let shelf = shelves.get(key);
-  if (shelf === undefined) {
-    let documents: ManifestDocument[];
-    try {
-      documents = await readShelf(c.env.FEEDS, manifest);
-    } catch (error) {
-      throw storageFailure(error);
-    }
-    shelf = {
-      documents: new Map(documents.map((doc) => [doc.path, doc])),
-      bytes: documents.length * SHELVED_DOCUMENT_BYTES,
-    };
-    shelves.set(key, shelf);
+  try {
+    return shelfDocument(await readShelf(c.env.FEEDS, manifest, shelves), path);
+  } catch (error) {
+    throw storageFailure(error);
   }
-  return shelf.documents.get(path);
 }
 
 async function serveDocument(

@@ -68,13 +68,13 @@ export async function prepareSite(
 /** Publishes a site into the test's KV (or another namespace). */
 export async function publishSite(
   entries: readonly Entry[] = ENTRIES,
-  options: { kv?: KVNamespace; now?: number } = {},
+  options: { kv?: KVNamespace; now?: number; sweep?: boolean } = {},
 ): Promise<PublishReport> {
   return publishVersion(
     options.kv ?? env.FEEDS,
     await prepareSite(entries),
     { entryCount: entries.length, newestEntryMs: entries[0]?.updatedMs ?? null },
-    { now: options.now ?? PUBLISHED_MS },
+    { now: options.now ?? PUBLISHED_MS, ...(options.sweep === false ? { sweep: false } : {}) },
   );
 }
 

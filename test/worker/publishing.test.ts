@@ -192,6 +192,29 @@ describe("an interrupted publish", () => {
   });
 });
 
+describe("pruning without a sweep", () => {
+  it("deletes the versions the new manifest stops keeping, and leaves an interrupted publish's keys to the next sweep", async () => {
+    const entries = (n: number) => [makeEntry(10 + n, NEWER_MS + n * 3_600_000), ...ENTRIES];
+    const first = await publishSite(entries(1));
+    await expect(
+      publishSite(entries(2), { kv: interruptedAfter(env.FEEDS, 5), now: NEXT_DAY_MS }),
+    ).rejects.toThrow();
+    const [orphan] = (await versionsInStorage()).filter((v) => v !== first.version);
+    expect(orphan).toBeDefined();
+
+    const second = await publishSite(entries(3), { now: NEXT_DAY_MS + 1, sweep: false });
+    expect(await versionsInStorage()).toEqual([first.version, second.version, orphan].sort());
+    // The third drops the first (no longer the previous version), by listing that version alone.
+    const third = await publishSite(entries(4), { now: NEXT_DAY_MS + 2, sweep: false });
+    expect(third.pruned).toBe(12);
+    expect(await versionsInStorage()).toEqual([second.version, third.version, orphan].sort());
+    // A sweep finds the orphan too.
+    const fourth = await publishSite(entries(5), { now: NEXT_DAY_MS + 3 });
+    expect(await versionsInStorage()).toEqual([third.version, fourth.version].sort());
+    expect(await (await request("/feed.atom")).text()).toBe(renderedBody("feed.atom", entries(5)));
+  });
+});
+
 describe("publishChanges", () => {
   it("writes archive pages and category feeds a few at a time under a staging prefix; stopped half way, the previous site stays served", async () => {
     // Pages of two entries: 30 articles make 15 archive pages and 3 category feeds, 18 feeds in all,
