@@ -30,6 +30,7 @@ import {
 import { renderOpml } from "./render/opml.js";
 import { categoryGroup, type EntryStore, pageGroup, type StoredEntry } from "./store/entries.js";
 import { StoreError } from "./store/errors.js";
+import { stagingName } from "./store/keys.js";
 import { findDocument, type Manifest, type ManifestDocument } from "./store/manifest.js";
 import {
   type PublishReport,
@@ -362,7 +363,7 @@ export async function publishFromStore(
   const state = await store.state();
   const renderKey = await renderKeyOf(config);
   const siteKey = await siteKeyOf(config, renderKey);
-  const live = await readLiveManifest(kv);
+  const live = await readLiveManifest(kv, options.now);
   const plan = await planSite(store, config, live, {
     ...options,
     renderKey,
@@ -374,7 +375,7 @@ export async function publishFromStore(
   // Archive pages and category feeds are rendered, prepared and written a few at a time, under a
   // staging prefix of their own (the version's name, a hash of every document, is known only at the
   // end): a full publish of a large archive holds a few feeds in memory, not all of them.
-  const staging = `${options.now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+  const staging = stagingName(options.now);
   const staged: ManifestDocument[] = [];
   const changedFeeds: string[] = [];
   let stagedWrites = 0;
@@ -410,9 +411,12 @@ export async function publishFromStore(
       renderKey: siteKey,
       seq: state.seq,
       caching,
-      // Full publishes, and one publish in SWEEP_EVERY, list every key to find what interrupted
-      // publishes left; the others prune only the versions this one stops keeping.
-      sweep: plan.full || state.seq % SWEEP_EVERY === 0,
+      // Full publishes, and a publish whose changes pass a multiple of SWEEP_EVERY, list every key to
+      // find what interrupted publishes left; the others prune only the versions this one stops keeping.
+      sweep:
+        plan.full ||
+        live === null ||
+        Math.floor(state.seq / SWEEP_EVERY) !== Math.floor((live.seq ?? 0) / SWEEP_EVERY),
     },
   );
   await store.markPublished(state.seq);
@@ -425,7 +429,7 @@ export async function publishFromStore(
   };
 }
 
-/** How often (in changes) an incremental publish sweeps every version key. */
+/** How often (in changes, at least) an incremental publish sweeps every version key. */
 export const SWEEP_EVERY = 64;
 
 /** Feeds written a few at a time in a publish (three documents each). */

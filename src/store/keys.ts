@@ -31,9 +31,25 @@ export function versionOfKey(key: string): string | undefined {
 }
 
 /**
- * The key of a version's shelf: the manifest's list of documents below a folder.
- * @example shelfKey("3f2a9c") // "site/v/3f2a9c/shelf.json"
+ * The key of a version's shelf (the manifest's list of documents below a folder), named by a hash of
+ * its content.
+ * @example shelfKey("3f2a9c", "77d0e1") // "site/v/3f2a9c/shelf-77d0e1.json"
  */
-export function shelfKey(version: string): string {
-  return `${VERSIONS_PREFIX}${version}/shelf.json`;
+export function shelfKey(version: string, contentHash: string): string {
+  return `${VERSIONS_PREFIX}${version}/shelf-${contentHash}.json`;
+}
+
+/**
+ * A staging prefix's name: the time in base 36 and 8 random hex digits, so no two publishes share one
+ * and a sweep can tell a young one (a publish may still be writing it) from a leftover.
+ * @example stagingName(1795651200000) // "mrgd2v40-1f3a9c2e"
+ */
+export function stagingName(now: number): string {
+  return `${now.toString(36)}-${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+}
+
+/** When a staging prefix was made (epoch ms), or undefined for a version's name. */
+export function stagingTime(version: string): number | undefined {
+  const match = /^([0-9a-z]+)-[0-9a-f]{8}$/.exec(version);
+  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 36);
 }

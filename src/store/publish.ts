@@ -9,7 +9,14 @@
  */
 import { contentHash, type PreparedDocument } from "../publish.js";
 import { StoreError } from "./errors.js";
-import { CURRENT_KEY, documentKey, shelfKey, VERSIONS_PREFIX, versionOfKey } from "./keys.js";
+import {
+  CURRENT_KEY,
+  documentKey,
+  shelfKey,
+  stagingTime,
+  VERSIONS_PREFIX,
+  versionOfKey,
+} from "./keys.js";
 import {
   type DocumentMetadata,
   findDocument,
@@ -79,7 +86,14 @@ export async function versionOf(
     doc.contentSecurityPolicy ?? "",
     doc.variants.map((v) => v.encoding),
   ]);
-  const kept = carried.map((doc) => [doc.path, doc.variants.map((v) => v.etag)]);
+  // Where a kept document's bodies are stored is part of what a version is: two publishes of the same
+  // content whose documents live under different prefixes must not share a name (and caches keyed by it).
+  const kept = carried.map((doc) => [
+    doc.path,
+    doc.variants.map((v) => v.etag),
+    doc.storedIn ?? "",
+    doc.lastModifiedMs,
+  ]);
   const parts: unknown[] = [identity, facts.entryCount, facts.newestEntryMs];
   // Whole-build publishes keep the names they always had.
   if (kept.length > 0) parts.push(kept);
@@ -93,19 +107,38 @@ const publishedShelves = new ShelfCache();
  * The live manifest with every document (its shelf's too), or null when there is none or it is
  * unreadable (the new one replaces it).
  */
-export async function readLiveManifest(kv: KVNamespace): Promise<Manifest | null> {
+export async function readLiveManifest(
+  kv: KVNamespace,
+  now: number = Date.now(),
+): Promise<Manifest | null> {
+  let pointer: Manifest | null;
   try {
-    const pointer = await readManifest(kv);
-    if (pointer === null) return null;
+    pointer = await readManifest(kv);
+  } catch (error) {
+    if (error instanceof StoreError && error.cause === undefined) return null;
+    throw error;
+  }
+  if (pointer === null) return null;
+  try {
     const shelved = await readShelf(kv, pointer, publishedShelves);
     return shelved.length === 0
       ? pointer
       : { ...pointer, documents: [...pointer.documents, ...shelved] };
   } catch (error) {
-    if (error instanceof StoreError && error.cause === undefined) return null;
-    throw error;
+    if (!(error instanceof StoreError) || error.cause !== undefined) throw error;
+    // A pointer published moments ago whose shelf is gone was read stale (KV takes up to a minute to
+    // show a write everywhere): publishing from it as if nothing were live would sweep the real live
+    // version, so fail and let the next publish read again. A shelf lost for longer is rebuilt whole.
+    if (pointer.publishedMs > now - STALE_POINTER_MS)
+      throw new StoreError(error.key, `${error.reason}; publish again in a minute`, {
+        cause: error,
+      });
+    return null;
   }
 }
+
+/** How long after its publish a pointer may still be read stale from KV, with margin. */
+const STALE_POINTER_MS = 10 * 60 * 1000;
 
 /** The live version and the one it replaced: a reader that read the old pointer can still finish. */
 function versionsToKeep(manifest: Manifest): Set<string> {
@@ -122,6 +155,9 @@ function withStore(live: Manifest | null, doc: ManifestDocument): ManifestDocume
   return { ...doc, storedIn: live.version };
 }
 
+/** Staging prefixes younger than this are never swept. */
+const STAGING_GRACE_MS = 60 * 60 * 1000;
+
 /**
  * Deletes version keys, returns how many. With `candidates`, only those versions' keys, less the ones
  * to keep (a publish names the versions its predecessor kept: one listing per version it drops); without,
@@ -132,7 +168,10 @@ export async function pruneVersions(
   kv: KVNamespace,
   keep: ReadonlySet<string>,
   candidates?: ReadonlySet<string>,
+  now: number = Date.now(),
 ): Promise<number> {
+  // A sweep leaves young staging prefixes alone: another publish may be writing one right now.
+  const young = (version: string) => (stagingTime(version) ?? 0) > now - STAGING_GRACE_MS;
   const prefixes =
     candidates === undefined
       ? [VERSIONS_PREFIX]
@@ -144,7 +183,11 @@ export async function pruneVersions(
       const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
       for (const { name } of page.keys) {
         const version = versionOfKey(name);
-        if (version === undefined || !keep.has(version)) doomed.push(name);
+        if (
+          version === undefined ||
+          (!keep.has(version) && !(candidates === undefined && young(version)))
+        )
+          doomed.push(name);
       }
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor);
@@ -185,6 +228,9 @@ export async function storeDocuments(
     const reuse = options.incremental && live !== null && before !== undefined && unchanged;
     reused.push(reuse);
     const caching = options.caching?.(doc.path);
+    // Reused, a document is the live one's entry as it stands (its variants say what is stored).
+    if (reuse && live && before)
+      return { ...before, storedIn: storedVersion(live, before), ...(caching ? { caching } : {}) };
     return {
       path: doc.path,
       contentType: doc.contentType,
@@ -196,7 +242,6 @@ export async function storeDocuments(
         ...(v.decodedFrom ? { decodedFrom: v.decodedFrom } : {}),
       })),
       ...(doc.contentSecurityPolicy ? { contentSecurityPolicy: doc.contentSecurityPolicy } : {}),
-      ...(reuse && live && before ? { storedIn: storedVersion(live, before) } : {}),
       ...(caching ? { caching } : {}),
     };
   });
@@ -250,9 +295,12 @@ export async function publishVersion(
 ): Promise<PublishReport> {
   const carried = options.carried ?? [];
   const version = await versionOf(documents, facts, carried);
-  const live = await readLiveManifest(kv);
+  const live = await readLiveManifest(kv, options.now);
   if (live?.version === version) {
-    const pruned = options.sweep === false ? 0 : await pruneVersions(kv, versionsToKeep(live));
+    const pruned =
+      options.sweep === false
+        ? 0
+        : await pruneVersions(kv, versionsToKeep(live), undefined, options.now);
     return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
   }
 
@@ -273,25 +321,31 @@ export async function publishVersion(
     ...(options.renderKey !== undefined ? { renderKey: options.renderKey } : {}),
     ...(options.seq !== undefined ? { seq: options.seq } : {}),
   };
-  if (incremental) {
-    const retained = new Set(referencedVersions(manifest));
-    if (live) for (const v of referencedVersions(live)) retained.add(v);
-    retained.delete(version);
+  // Every version this manifest or the live one reads from stays: a reader that read the old pointer
+  // can still finish, whatever kind of publish this is (a deploy replacing an ingested site included).
+  const retained = new Set(referencedVersions(manifest));
+  if (live) for (const v of referencedVersions(live)) retained.add(v);
+  retained.delete(version);
+  if (retained.size > 0 && (incremental || live !== null))
     Object.assign(manifest, { retainedVersions: [...retained].sort() });
-  }
   // Documents below a folder go on the version's shelf, so the pointer every request reads stays small.
+  // Its key names its content, so a cached shelf is never stale: never two lists under one key.
   const shelved = manifest.documents.filter((doc) => isShelved(doc.path));
+  const shelfText = JSON.stringify(shelved);
   const pointer: Manifest =
     shelved.length === 0
       ? manifest
       : {
           ...manifest,
           documents: manifest.documents.filter((doc) => !isShelved(doc.path)),
-          shelf: { key: shelfKey(version), count: shelved.length },
+          shelf: {
+            key: shelfKey(version, (await contentHash(shelfText)).slice(0, 16)),
+            count: shelved.length,
+          },
         };
   if (pointer.shelf) {
     try {
-      await kv.put(pointer.shelf.key, JSON.stringify(shelved));
+      await kv.put(pointer.shelf.key, shelfText);
       publishedShelves.set(pointer.shelf.key, shelved);
     } catch (cause) {
       throw new StoreError(
@@ -315,6 +369,7 @@ export async function publishVersion(
     kv,
     versionsToKeep(manifest),
     options.sweep === false && live ? versionsToKeep(live) : undefined,
+    options.now,
   );
   return {
     version,

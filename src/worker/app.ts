@@ -289,13 +289,16 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   // Archive pages and category feeds: whatever the live manifest lists under these folders.
   for (const folder of DOCUMENT_FOLDERS) {
     const pattern = `/${folder}:file`;
-    app.get(pattern, (c) =>
-      serveDocument(c, caches, {
-        kind: "document",
-        path: decodeURIComponent(c.req.path.slice(1)),
-        cors: true,
-      }),
-    );
+    app.get(pattern, (c) => {
+      let path: string;
+      try {
+        path = decodeURIComponent(c.req.path.slice(1));
+      } catch {
+        // A malformed escape ("%E0%A4%A") names nothing we publish.
+        throw new HttpError(404, `${c.req.path} is not part of the published version.`);
+      }
+      return serveDocument(c, caches, { kind: "document", path, cors: true });
+    });
     app.options(pattern, () => servePreflight());
     app.all(pattern, (c) => {
       throw new HttpError(405, `${c.req.method} is not allowed here; use GET, HEAD or OPTIONS.`, {

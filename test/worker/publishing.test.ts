@@ -1,12 +1,23 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ingestDocuments } from "../../src/api/ingest.js";
+import { deleteArticle, ingestDocuments } from "../../src/api/ingest.js";
 import { renderEntryPieces } from "../../src/publish.js";
 import { publishChanges, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
-import { CURRENT_KEY, documentKey, VERSIONS_PREFIX, versionOfKey } from "../../src/store/keys.js";
-import { type Manifest, parseManifest } from "../../src/store/manifest.js";
+import {
+  CURRENT_KEY,
+  documentKey,
+  stagingTime,
+  VERSIONS_PREFIX,
+  versionOfKey,
+} from "../../src/store/keys.js";
+import {
+  type Manifest,
+  type ManifestDocument,
+  parseManifest,
+  storedVersion,
+} from "../../src/store/manifest.js";
 import { publishVersion, readLiveManifest } from "../../src/store/publish.js";
 import { createApp } from "../../src/worker/app.js";
 import {
@@ -232,6 +243,7 @@ describe("publishChanges", () => {
     };
     const first = await publishChanges(store, env.FEEDS, CONFIG, {
       now: PUBLISHED_MS,
+      clock: () => PUBLISHED_MS,
       seq: await load(1, 20),
       full: true,
     });
@@ -254,6 +266,7 @@ describe("publishChanges", () => {
     await expect(
       publishChanges(store, interruptedAfter(env.FEEDS, 60), CONFIG, {
         now: PUBLISHED_MS + 1000,
+        clock: () => PUBLISHED_MS + 1000,
         seq,
         full: true,
       }),
@@ -267,21 +280,34 @@ describe("publishChanges", () => {
     );
     expect(after).toEqual(before);
 
-    // The next publish completes, and nothing the stopped one wrote is left in storage.
+    // The next publish completes. Its sweep leaves the stopped publish's staging prefix while it is
+    // young (another publish might still be writing it); a sweep an hour later removes it.
+    const referencedBy = (manifest: Manifest) =>
+      new Set([
+        manifest.version,
+        ...(manifest.retainedVersions ?? []),
+        ...(manifest.previousVersion ? [manifest.previousVersion] : []),
+      ]);
     const next = await publishChanges(store, env.FEEDS, CONFIG, {
       now: PUBLISHED_MS + 2000,
+      clock: () => PUBLISHED_MS + 2000,
       seq,
       full: true,
     });
-    const manifest = (await readLiveManifest(env.FEEDS)) as Manifest;
+    const manifest = (await readLiveManifest(env.FEEDS, PUBLISHED_MS + 2000)) as Manifest;
     expect(manifest.version).toBe(next?.version);
     expect(manifest.documents.filter((d) => d.path.startsWith("archive/")).length).toBe(45);
-    const referenced = new Set([
-      manifest.version,
-      ...(manifest.retainedVersions ?? []),
-      ...(manifest.previousVersion ? [manifest.previousVersion] : []),
-    ]);
-    expect((await versionsInStorage()).every((v) => referenced.has(v))).toBe(true);
+    const left = (await versionsInStorage()).filter((v) => !referencedBy(manifest).has(v));
+    expect(left).toHaveLength(1);
+    expect(stagingTime(left[0] ?? "")).toBe(PUBLISHED_MS + 1000);
+    await publishChanges(store, env.FEEDS, CONFIG, {
+      now: PUBLISHED_MS + 2 * 3_600_000,
+      clock: () => PUBLISHED_MS + 2 * 3_600_000,
+      seq,
+      full: true,
+    });
+    const later = (await readLiveManifest(env.FEEDS, PUBLISHED_MS + 2 * 3_600_000)) as Manifest;
+    expect((await versionsInStorage()).every((v) => referencedBy(later).has(v))).toBe(true);
     expect((await request("/archive/15.atom")).status).toBe(200);
     // Article 30 (30 mod 3 = 0) is in the first category.
     expect(await (await request("/category/alpha.json")).text()).toContain("Article 30");
@@ -420,5 +446,82 @@ describe("publishChanges", () => {
     expect(manifest.documents.length).toBeGreaterThan(3);
     for (const doc of manifest.documents)
       expect(doc.variants.map((v) => v.encoding)).toEqual(["identity"]);
+  });
+});
+
+describe("storage that several publishes share (found in review)", () => {
+  const world = (n: number) =>
+    new TextEncoder().encode(seed(n, { tag: "world", body: `Story ${n} from the world desk.` }));
+  const ingestOne = async (store: EntryStore, n: number) =>
+    ingestDocuments(store, env.FEEDS, CONFIG, [{ name: `${n}.txt`, bytes: world(n) }]);
+
+  it("a category feed stays served through delete and re-ingest, by isolates that cached the earlier shelf too", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    await ingestOne(store, 1);
+    await ingestOne(store, 2);
+    const cachedEarly = createApp();
+    // Both apps read the shelf now, and keep it.
+    expect((await request("/category/world.atom")).status).toBe(200);
+    expect((await cachedEarly.request("/category/world.atom", {}, env)).status).toBe(200);
+    const first = (await readLiveManifest(env.FEEDS)) as Manifest;
+
+    await deleteArticle(store, env.FEEDS, CONFIG, "https://source.example/news/2.html");
+    await ingestOne(store, 2);
+    const again = (await readLiveManifest(env.FEEDS)) as Manifest;
+    // The same content again, but its category feed is stored elsewhere now: another version name.
+    expect(again.version).not.toBe(first.version);
+    for (const app of [cachedEarly, createApp()]) {
+      const response = await app.request("/category/world.atom", {}, env);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("Story 2 from the world desk.");
+    }
+    expect((await request("/category/world.atom")).status).toBe(200);
+  });
+
+  it("a deploy over an ingested site keeps what the replaced version reads, for readers still on it", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    await ingestOne(store, 1);
+    await ingestOne(store, 2);
+    const ingested = (await readLiveManifest(env.FEEDS)) as Manifest;
+    await publishSite(ENTRIES, { now: NEXT_DAY_MS });
+    for (const doc of ingested.documents)
+      for (const variant of doc.variants.filter((v) => v.decodedFrom === undefined)) {
+        const key = documentKey(storedVersion(ingested, doc), doc.path, variant.encoding);
+        expect(await env.FEEDS.get(key), key).not.toBeNull();
+      }
+    // One publish later they may go.
+    await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS + 1 });
+    const key = documentKey(
+      storedVersion(
+        ingested,
+        ingested.documents.find((d) => d.path === "category/world.atom") as ManifestDocument,
+      ),
+      "category/world.atom",
+      "identity",
+    );
+    expect(await env.FEEDS.get(key)).toBeNull();
+  });
+
+  it("a pointer whose shelf is missing: read moments after its publish, publishing fails and asks to retry; long after, it is rebuilt", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    await ingestOne(store, 1);
+    const pointer = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    // A shelf this isolate never wrote nor read (as a stale pointer read elsewhere would name).
+    const lost = {
+      ...pointer,
+      shelf: { key: "site/v/0000000000000000/shelf-gone.json", count: 3 },
+    };
+    await env.FEEDS.put(CURRENT_KEY, JSON.stringify(lost));
+    await expect(readLiveManifest(env.FEEDS, pointer.publishedMs + 60_000)).rejects.toThrow(
+      /publish again in a minute/,
+    );
+    expect(await readLiveManifest(env.FEEDS, pointer.publishedMs + 3_600_000)).toBeNull();
+  });
+
+  it("answers 404, not 500, to a malformed escape below a folder", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    await ingestOne(store, 1);
+    const response = await request("/category/%E0%A4%A.atom");
+    expect(response.status).toBe(404);
   });
 });
