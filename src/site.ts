@@ -98,6 +98,12 @@ export interface SitePublishOptions {
    * alone in the others (see INGEST_ENCODINGS).
    */
   readonly encodings?: PrepareOptions["encodings"];
+  /**
+   * Called between chunks of a publish that writes more than one (and before it switches the pointer):
+   * extends the publishing lease, and throws when it was lost, so a long publish never switches the
+   * pointer while another publisher holds the lease.
+   */
+  readonly keepLease?: () => Promise<void>;
 }
 
 export interface SitePublishReport extends PublishReport {
@@ -381,6 +387,7 @@ export async function publishFromStore(
   let stagedWrites = 0;
   let rendered = 0;
   for (let at = 0; at < plan.feeds.length; at += FEEDS_PER_CHUNK) {
+    if (at > 0) await options.keepLease?.();
     const chunk = plan.feeds.slice(at, at + FEEDS_PER_CHUNK);
     const documents = (await Promise.all(chunk.map((feed) => feed.render()))).flat();
     const prepared = await prepareDocuments(documents, { encodings });
@@ -398,6 +405,7 @@ export async function publishFromStore(
     await store.saveCompressed(plan.backfill.splice(0));
   }
   const prepared = await prepareDocuments(plan.documents, { encodings });
+  if (plan.feeds.length > FEEDS_PER_CHUNK) await options.keepLease?.();
   const carried: ManifestDocument[] = (live?.documents ?? []).filter((d) => plan.carry.has(d.path));
   await store.saveCompressed(plan.backfill.splice(0));
   const counts = await store.count();
@@ -474,12 +482,21 @@ export async function publishChanges(
     const state = await store.state();
     if (state.publishedSeq >= options.seq && !options.full) return report;
     const now = clock();
-    const until = now + LEASE_MS;
-    if (await store.tryLock(now, until)) {
+    let held = now + LEASE_MS;
+    if (await store.tryLock(now, held)) {
+      const keepLease = async () => {
+        const next = clock() + LEASE_MS;
+        if (!(await store.renewLock(held, next)))
+          throw new StoreError(
+            "site_state lock_until",
+            "the publishing lease ran out during a long publish and another publisher may hold it; the changes are saved, publish again",
+          );
+        held = next;
+      };
       try {
-        report = await publishFromStore(store, kv, config, { ...options, now });
+        report = await publishFromStore(store, kv, config, { ...options, now, keepLease });
       } finally {
-        await store.unlock(until);
+        await store.unlock(held);
       }
       if (options.full) return report;
       // A long publish may outlast the wait itself: it covered every change up to the state it read,

@@ -807,6 +807,20 @@ export class EntryStore {
     });
   }
 
+  /**
+   * Extends the publishing lease held until `held` to `until`; false when it is not held so any more
+   * (it ran out and another publisher took it).
+   */
+  async renewLock(held: number, until: number): Promise<boolean> {
+    return this.run("lock", async () => {
+      const result = await this.db
+        .prepare("UPDATE site_state SET value = ? WHERE key = 'lock_until' AND value = ?")
+        .bind(until, held)
+        .run();
+      return result.meta.changes === 1;
+    });
+  }
+
   async unlock(until: number): Promise<void> {
     await this.run("unlock", () =>
       this.db

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { deleteArticle, ingestDocuments } from "../../src/api/ingest.js";
 import { renderEntryPieces } from "../../src/publish.js";
-import { publishChanges, renderKeyOf } from "../../src/site.js";
+import { publishChanges, publishFromStore, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import {
   CURRENT_KEY,
@@ -523,5 +523,54 @@ describe("storage that several publishes share (found in review)", () => {
     await ingestOne(store, 1);
     const response = await request("/category/%E0%A4%A.atom");
     expect(response.status).toBe(404);
+  });
+});
+
+describe("the publishing lease in a long publish", () => {
+  it("is renewed between chunks; lost to another publisher, the publish stops before switching the pointer", async () => {
+    // Pages of two entries: 30 articles make 15 archive pages, two chunks of feeds.
+    const store = new EntryStore(env.ENTRIES, 2);
+    const documents = Array.from({ length: 30 }, (_, i) => ({
+      name: `${i + 1}.txt`,
+      bytes: new TextEncoder().encode(seed(i + 1)),
+    }));
+    await ingestDocuments(store, env.FEEDS, CONFIG, documents.slice(0, 4));
+    const before = await (await request("/feed.atom")).text();
+    await ingestDocuments(store, env.FEEDS, CONFIG, documents.slice(4), { publish: false });
+
+    // Another publisher takes the lease while this one renders its first chunk.
+    let renewals = 0;
+    const stolen = async () => {
+      renewals++;
+      await env.ENTRIES.prepare(
+        "UPDATE site_state SET value = value + 1 WHERE key = 'lock_until'",
+      ).run();
+      throw new Error("lease lost");
+    };
+    await expect(
+      publishFromStore(store, env.FEEDS, CONFIG, {
+        now: NEXT_DAY_MS,
+        full: true,
+        keepLease: stolen,
+      }),
+    ).rejects.toThrow("lease lost");
+    expect(renewals).toBe(1);
+    expect(await (await request("/feed.atom")).text()).toBe(before);
+
+    // renewLock extends only the lease its caller holds.
+    expect(await store.tryLock(NEXT_DAY_MS, NEXT_DAY_MS + 30_000)).toBe(true);
+    expect(await store.tryLock(NEXT_DAY_MS + 1, NEXT_DAY_MS + 40_000)).toBe(false);
+    expect(await store.renewLock(NEXT_DAY_MS + 1, NEXT_DAY_MS + 60_000)).toBe(false);
+    expect(await store.renewLock(NEXT_DAY_MS + 30_000, NEXT_DAY_MS + 60_000)).toBe(true);
+    await store.unlock(NEXT_DAY_MS + 60_000);
+
+    // A publish that keeps its lease completes.
+    const report = await publishChanges(store, env.FEEDS, CONFIG, {
+      now: NEXT_DAY_MS,
+      seq: (await store.state()).seq,
+      full: true,
+    });
+    expect(report?.switched).toBe(true);
+    expect(await (await request("/feed.atom")).text()).toContain("Article 30");
   });
 });
