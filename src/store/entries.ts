@@ -798,13 +798,7 @@ export class EntryStore {
    * so two ingests never prune each other's versions. A crashed holder's lease runs out by itself.
    */
   async tryLock(now: number, until: number): Promise<boolean> {
-    return this.run("lock", async () => {
-      const result = await this.db
-        .prepare("UPDATE site_state SET value = ? WHERE key = 'lock_until' AND value < ?")
-        .bind(until, now)
-        .run();
-      return result.meta.changes === 1;
-    });
+    return this.setLock(until, "value < ?", now);
   }
 
   /**
@@ -812,22 +806,22 @@ export class EntryStore {
    * (it ran out and another publisher took it).
    */
   async renewLock(held: number, until: number): Promise<boolean> {
-    return this.run("lock", async () => {
-      const result = await this.db
-        .prepare("UPDATE site_state SET value = ? WHERE key = 'lock_until' AND value = ?")
-        .bind(until, held)
-        .run();
-      return result.meta.changes === 1;
-    });
+    return this.setLock(until, "value = ?", held);
   }
 
   async unlock(until: number): Promise<void> {
-    await this.run("unlock", () =>
-      this.db
-        .prepare("UPDATE site_state SET value = 0 WHERE key = 'lock_until' AND value = ?")
-        .bind(until)
-        .run(),
-    );
+    await this.setLock(0, "value = ?", until);
+  }
+
+  /** Sets the lease's end where `condition` (on its current end, against `than`) holds; whether it did. */
+  private async setLock(value: number, condition: string, than: number): Promise<boolean> {
+    return this.run("lock", async () => {
+      const result = await this.db
+        .prepare(`UPDATE site_state SET value = ? WHERE key = 'lock_until' AND ${condition}`)
+        .bind(value, than)
+        .run();
+      return result.meta.changes === 1;
+    });
   }
 
   private async all(sql: string, ...bindings: unknown[]): Promise<StoredEntry[]> {
