@@ -192,16 +192,27 @@ export function httpDate(ms: number): string {
 
 /** The document published at a path, if any. */
 export function findDocument(manifest: Manifest, path: string): ManifestDocument | undefined {
-  let index = indexes.get(manifest);
-  if (index === undefined) {
-    index = new Map(manifest.documents.map((doc) => [doc.path, doc]));
-    indexes.set(manifest, index);
-  }
-  return index.get(path);
+  return documentAt(manifest.documents, path);
 }
 
 /**
- * Each manifest's documents by path, made on the first look-up: a publish looks up every archive page
- * and category feed of the live version (thousands in a large archive), which a scan made quadratic.
+ * Lists of documents by path, made on the first look-up: a publish looks up every archive page and
+ * category feed of the live version (thousands in a large archive), which a scan made quadratic.
  */
-const indexes = new WeakMap<Manifest, ReadonlyMap<string, ManifestDocument>>();
+const indexes = new WeakMap<readonly ManifestDocument[], ReadonlyMap<string, ManifestDocument>>();
+
+/**
+ * The document a list (a manifest's, a shelf's) holds at a path, indexed on the first look-up.
+ * @example documentAt(shelf, "archive/1.atom")?.variants[0]?.etag
+ */
+export function documentAt(
+  documents: readonly ManifestDocument[],
+  path: string,
+): ManifestDocument | undefined {
+  let index = indexes.get(documents);
+  if (index === undefined) {
+    index = new Map(documents.map((doc) => [doc.path, doc]));
+    indexes.set(documents, index);
+  }
+  return index.get(path);
+}

@@ -15,28 +15,10 @@ const DOCUMENT_BYTES = 512;
 
 /**
  * Shelves by key, least recently used first out.
- * @example const cache = new ShelfCache(); cache.set("k", documents); shelfDocument(cache.get("k") ?? [], "archive/1.atom")
+ * @example const cache = new ShelfCache(); cache.set("k", documents); documentAt(cache.get("k") ?? [], "archive/1.atom")
  */
 export class ShelfCache extends ByteLru<readonly ManifestDocument[]> {
   constructor(maxBytes: number = SHELF_CACHE_MAX_BYTES) {
     super(maxBytes, (documents) => documents.length * DOCUMENT_BYTES, maxBytes);
   }
-}
-
-const indexes = new WeakMap<readonly ManifestDocument[], ReadonlyMap<string, ManifestDocument>>();
-
-/**
- * The document a shelf lists at a path (indexed on first look-up).
- * @example shelfDocument(documents, "archive/1.atom")?.variants[0]?.etag
- */
-export function shelfDocument(
-  documents: readonly ManifestDocument[],
-  path: string,
-): ManifestDocument | undefined {
-  let index = indexes.get(documents);
-  if (index === undefined) {
-    index = new Map(documents.map((doc) => [doc.path, doc]));
-    indexes.set(documents, index);
-  }
-  return index.get(path);
 }

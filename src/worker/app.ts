@@ -13,6 +13,7 @@ import { ARCHIVE_PREFIX, CATEGORY_PREFIX } from "../site.js";
 import { StoreError } from "../store/errors.js";
 import { documentKey } from "../store/keys.js";
 import {
+  documentAt,
   findDocument,
   isShelved,
   type Manifest,
@@ -21,7 +22,7 @@ import {
   storedVersion,
 } from "../store/manifest.js";
 import { readDocumentBody, readManifest, readShelf } from "../store/read.js";
-import { ShelfCache, shelfDocument } from "../store/shelf-cache.js";
+import { ShelfCache } from "../store/shelf-cache.js";
 import { handleDelete, handleIngest } from "./api.js";
 import { BodyCache } from "./body-cache.js";
 import { notModifiedTag } from "./conditional.js";
@@ -164,7 +165,7 @@ async function publishedDocument(
   const top = findDocument(manifest, path);
   if (top !== undefined || manifest.shelf === undefined || !isShelved(path)) return top;
   try {
-    return shelfDocument(await readShelf(c.env.FEEDS, manifest, shelves), path);
+    return documentAt(await readShelf(c.env.FEEDS, manifest, shelves), path);
   } catch (error) {
     throw storageFailure(error);
   }
