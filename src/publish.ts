@@ -282,9 +282,13 @@ function constantSegmentOf(text: string): DeflateSegment {
 
 /**
  * A feed's gzip body: its pieces' segments, with head and tail compressed now (a few kilobytes: a
- * small feed must still shrink) and separators as stored blocks.
+ * small feed must still shrink) and separators as stored blocks; and the size of the text it holds,
+ * the sum of its segments' (each knows its UTF-8 length).
  */
-function joinFeedGzip(parts: FeedParts, compressed: readonly CompressedPiece[]): Uint8Array {
+function joinFeedGzip(
+  parts: FeedParts,
+  compressed: readonly CompressedPiece[],
+): { gzip: Uint8Array; size: number } {
   const separator = constantSegmentOf(parts.separator);
   const segments: DeflateSegment[] = [segmentOf(new TextEncoder().encode(parts.head))];
   compressed.forEach((piece, i) => {
@@ -292,7 +296,9 @@ function joinFeedGzip(parts: FeedParts, compressed: readonly CompressedPiece[]):
     segments.push(piece.segment);
   });
   segments.push(constantSegmentOf(parts.tail));
-  return joinGzip(segments);
+  let size = 0;
+  for (const segment of segments) size += segment.size;
+  return { gzip: joinGzip(segments), size };
 }
 
 /**
@@ -362,20 +368,12 @@ async function prepareFeed(
   const compressed = await Promise.all(
     parts.pieces.map((piece, i) => given[i] ?? compressPiece(piece)),
   );
-  const encoder = new TextEncoder();
-  const separatorBytes = encoder.encode(parts.separator).length;
-  let size =
-    encoder.encode(parts.head).length +
-    encoder.encode(parts.tail).length +
-    separatorBytes * Math.max(compressed.length - 1, 0);
-  for (const piece of compressed) size += piece.segment.size;
   return {
     hash: await feedHash(
       parts,
       compressed.map((piece) => piece.digest),
     ),
-    size,
-    gzip: joinFeedGzip(parts, compressed),
+    ...joinFeedGzip(parts, compressed),
   };
 }
 
