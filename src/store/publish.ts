@@ -326,8 +326,7 @@ export async function publishVersion(
   const retained = new Set(referencedVersions(manifest));
   if (live) for (const v of referencedVersions(live)) retained.add(v);
   retained.delete(version);
-  if (retained.size > 0 && (incremental || live !== null))
-    Object.assign(manifest, { retainedVersions: [...retained].sort() });
+  if (retained.size > 0) Object.assign(manifest, { retainedVersions: [...retained].sort() });
   // Documents below a folder go on the version's shelf, so the pointer every request reads stays small.
   // Its key names its content, so a cached shelf is never stale: never two lists under one key.
   const shelved = manifest.documents.filter((doc) => isShelved(doc.path));
