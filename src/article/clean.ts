@@ -11,7 +11,7 @@ import { removeElement, replaceElement } from "domutils";
 import { collapseWhitespace, dropUnsafeCharReferences, toXmlSafe, truncateText } from "../text.js";
 import { imageTypeOf } from "./media-types.js";
 import type { Article, ArticleImage, SiteProfile } from "./model.js";
-import { sanitizeArticleHtml } from "./sanitize.js";
+import { sanitizeArticle } from "./sanitize.js";
 import { profileFor, readFacts } from "./sites/index.js";
 import { resolveSrcset, resolveUrl } from "./urls.js";
 
@@ -367,6 +367,6 @@ export function cleanArticle(
   const facts = readFacts($, url, profile);
   const images = collectImages(found.images, limits.maxImages);
   const summary = summarize($, found.paragraphs, limits.summaryLength);
-  const html = toXmlSafe(sanitizeArticleHtml($.html()).trim());
+  const html = toXmlSafe(sanitizeArticle(($.root().get(0) as ParentNode).children).trim());
   return { html, summary: toXmlSafe(summary), images, ...facts };
 }

@@ -39,7 +39,7 @@ describe("npm run deploy -- --dry-run", () => {
     console.log(stdout.trim());
     const size = /bundle index\.js: ([\d.]+) KiB, ([\d.]+) KiB gzipped/.exec(stdout);
     expect(size).not.toBeNull();
-    // The worker converts ingested documents (cheerio, sanitize-html): about 280 KiB gzipped, kept
+    // The worker converts ingested documents (cheerio): about 190 KiB gzipped, kept
     // well under a third of the Workers Free limit of 3 MiB.
     expect(Number(size?.[2])).toBeLessThan(1024);
     expect(stdout).toMatch(/Workers Free: [\d.]+% of 3 MiB/);
