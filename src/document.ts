@@ -187,7 +187,7 @@ export function parseDocument(
       `expected the separator line "------" after the title, got ${separator === undefined ? "the end of the file" : show(separator)}`,
     );
   }
-  const body = toXmlSafe(rest.replace(/\r\n?/g, "\n"));
+  const body = toXmlSafe(rest.includes("\r") ? rest.replace(/\r\n?/g, "\n") : rest);
   if (body.trim() === "")
     throw new DocumentError(
       file,

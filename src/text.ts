@@ -10,10 +10,10 @@ const XML_UNSAFE_CHARS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** A quick test that admits every text XML_UNSAFE_CHARS could change (and paired surrogates too). */
-const MAYBE_XML_UNSAFE =
+/** The characters XML_UNSAFE_CHARS drops other than lone surrogates, which isWellFormed finds. */
+const XML_UNSAFE_UNITS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFFFE\uFFFF]/;
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/;
 
 /** Numeric character references that would decode to such a character (or to NUL, which HTML turns into U+FFFD). */
 const UNSAFE_CHAR_REFERENCE = /&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?/g;
@@ -34,8 +34,10 @@ function isXmlUnsafeCodePoint(code: number): boolean {
  * @example toXmlSafe("a\u0001b\uFFFF") // "ab"
  */
 export function toXmlSafe(text: string): string {
-  // The full pattern's look-arounds are slow; most text has no control character and no surrogate.
-  const clean = MAYBE_XML_UNSAFE.test(text) ? text.replace(XML_UNSAFE_CHARS, "") : text;
+  // The full pattern's look-arounds are slow; most text has no control character and no lone
+  // surrogate (emoji are paired surrogates, and well formed).
+  const clean =
+    XML_UNSAFE_UNITS.test(text) || !text.isWellFormed() ? text.replace(XML_UNSAFE_CHARS, "") : text;
   return clean.normalize("NFC");
 }
 
