@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DOCUMENT_LIMITS, parseDocument } from "../src/document.js";
 import { DocumentError } from "../src/errors.js";
+import { toXmlSafe } from "../src/text.js";
 
 const FILE = "seeds/a.txt";
 const GOOD_URL = "https://news.example/2021/12/article.html";
@@ -255,5 +256,14 @@ describe("parseDocument", () => {
       })();
       expect(error.reason).toMatch(/bytes; at most 100 are accepted/);
     });
+  });
+});
+
+describe("toXmlSafe", () => {
+  it("keeps emoji (paired surrogates), drops lone surrogates and controls, and composes to NFC", () => {
+    expect(toXmlSafe("a😀b")).toBe("a😀b");
+    expect(toXmlSafe("a\uD83Db\uDE00c😀")).toBe("abc😀");
+    expect(toXmlSafe("x\u0001y\u0085z\uFFFEw\tv\n")).toBe("xyzw\tv\n");
+    expect(toXmlSafe("e\u0301 😀\uD800")).toBe("é 😀");
   });
 });
