@@ -1,14 +1,38 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { AnyNode, Element } from "domhandler";
-import { findAll } from "domutils";
 import fc from "fast-check";
 import { parseDocument } from "htmlparser2";
+import { parseFragment } from "parse5";
 import { describe, expect, it } from "vitest";
+import { cleanArticle } from "../src/article/clean.js";
 import { ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitizeArticle } from "../src/article/sanitize.js";
 import { generateDocument } from "../src/cli/corpus.js";
 import { convertDocument } from "../src/pipeline.js";
 import { oracleObjection } from "./helpers/sanitize-oracle.js";
+
+interface Html5Element {
+  readonly tagName: string;
+  readonly attrs: ReadonlyArray<{ name: string; value: string }>;
+}
+
+/** Every element of HTML as a browser's parser builds it (parse5, in a body context). */
+function html5Elements(html: string): Html5Element[] {
+  const found: Html5Element[] = [];
+  const stack: unknown[] = [parseFragment(html)];
+  while (stack.length > 0) {
+    const node = stack.pop() as {
+      tagName?: string;
+      attrs?: Html5Element["attrs"];
+      childNodes?: unknown[];
+      content?: unknown;
+    };
+    if (node.tagName !== undefined) found.push({ tagName: node.tagName, attrs: node.attrs ?? [] });
+    if (node.childNodes) stack.push(...node.childNodes);
+    if (node.content) stack.push(node.content);
+  }
+  return found;
+}
 
 /** Sanitizes HTML as parsed (no cleaning first), so the allowlist alone is under test. */
 function sanitize(html: string): string {
@@ -145,6 +169,39 @@ describe("the allowlist serializer", () => {
     ).toBe('<p>a<br />b</p><hr /><table><colgroup><col span="2" /></colgroup></table>');
   });
 
+  it("never lets a combining mark in the text join the > of the tag before it (NFC's ≯)", () => {
+    // Found in review: NFC over the finished markup turned `/>` + U+0338 into `/≯`, so the text
+    // after an image became its attributes (onerror). Text is normalized node by node now.
+    for (const body of [
+      '<p><img src="https://x.invalid/a.jpg">&#x338; onerror=alert(1) <b>x</b></p>',
+      "<p><b>\u0338 tabindex=1 autofocus onfocus=alert(1) x=</b>y</p>",
+      '<p><a href="https://x.example/">\u0338x</a></p>',
+    ]) {
+      const html = cleanArticle(body, "https://news.example/a.html").html;
+      expect(html).not.toContain("≯");
+      expect(html.normalize("NFC")).not.toContain("≯");
+      for (const el of html5Elements(html)) {
+        expect(ALLOWED_TAGS.has(el.tagName), el.tagName).toBe(true);
+        for (const { name } of el.attrs) expect(ALLOWED_ATTRIBUTES[el.tagName]).toContain(name);
+      }
+    }
+    expect(cleanArticle("<p>e&#x301;</p>", "https://news.example/a.html").html).toBe("<p>é</p>");
+  });
+
+  it("refuses a srcset that a browser would read as more candidates than it shows", () => {
+    for (const srcset of [
+      "https://x.example/a.jpg 1x,javascript:alert(1) 2x",
+      "https://x.example/a.jpg 1x javascript:alert(1)",
+      "https://x.example/a.jpg, data:image/png,x 2x",
+    ])
+      expect(sanitize(`<img src="https://x.example/a.jpg" srcset="${srcset}">`)).not.toContain(
+        "srcset",
+      );
+    expect(
+      sanitize('<img src="https://x.example/a.jpg" srcset="https://x.example/a,b.jpg 1x">'),
+    ).toContain('srcset="https://x.example/a,b.jpg 1x"');
+  });
+
   it("walks a tree of any depth without recursion", () => {
     const depth = 100_000;
     let node: AnyNode = parseDocument("deep").children[0] as AnyNode;
@@ -279,6 +336,9 @@ describe("sanitize-html, given the same policy, finds nothing to remove", () => 
         "<",
         ">",
         "&",
+        "\u0338",
+        "&#x338;",
+        " onerror=alert(1) ",
       ),
       fc.string({ maxLength: 8 }),
     );
@@ -286,11 +346,17 @@ describe("sanitize-html, given the same policy, finds nothing to remove", () => 
       fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
         const out = sanitize(pieces.join(""));
         expect(oracleObjection(out)).toBeUndefined();
-        // Read back as a parser reads it: only listed elements, only their listed attributes.
-        for (const el of findAll(() => true, parseDocument(out).children)) {
-          expect(ALLOWED_TAGS.has(el.name), el.name).toBe(true);
-          for (const attribute of Object.keys(el.attribs))
-            expect(ALLOWED_ATTRIBUTES[el.name], `${el.name} ${attribute}`).toContain(attribute);
+        // Read back as a browser reads it (parse5, the HTML standard's parser), after any later
+        // normalization: only listed elements, only their listed attributes, only allowed URLs.
+        for (const html of [out, out.normalize("NFC")]) {
+          for (const el of html5Elements(html)) {
+            expect(ALLOWED_TAGS.has(el.tagName), el.tagName).toBe(true);
+            for (const { name, value } of el.attrs) {
+              expect(ALLOWED_ATTRIBUTES[el.tagName], `${el.tagName} ${name}`).toContain(name);
+              if (["href", "src", "poster", "cite"].includes(name))
+                expect(value).toMatch(/^(https?:\/\/|mailto:)/);
+            }
+          }
         }
       }),
       {

@@ -367,6 +367,8 @@ export function cleanArticle(
   const facts = readFacts($, url, profile);
   const images = collectImages(found.images, limits.maxImages);
   const summary = summarize($, found.paragraphs, limits.summaryLength);
-  const html = toXmlSafe(sanitizeArticle(($.root().get(0) as ParentNode).children).trim());
+  // Already XML-safe and NFC node by node: normalizing the markup itself could join a combining
+  // mark in the text to the `>` of the tag before it (`≯`), and break the tag.
+  const html = sanitizeArticle(($.root().get(0) as ParentNode).children).trim();
   return { html, summary: toXmlSafe(summary), images, ...facts };
 }

@@ -10,6 +10,7 @@
  * finds nothing to remove from any output (test/sanitize.test.ts, and every fuzzed document).
  */
 import type { AnyNode, Element, Text } from "domhandler";
+import { toXmlSafe } from "../text.js";
 
 /** Elements an article may keep. Anything else is unwrapped (its content kept), or see DROPPED_WITH_CONTENT. */
 export const ALLOWED_TAGS: ReadonlySet<string> = new Set([
@@ -159,10 +160,37 @@ function allowedUrl(value: string, media: boolean): boolean {
   return (media ? MEDIA_URL : LINK_URL).test(value);
 }
 
-/** A srcset whose every candidate is an http(s) URL (resolved candidates hold no white space), or undefined. */
+const SRCSET_DESCRIPTOR = /^[\d.]+[wxh]$/;
+
+/**
+ * A srcset whose every candidate is an http(s) URL followed by at most plain descriptors, read as
+ * browsers read it (a URL runs to white space; a comma ending it or its descriptor ends the
+ * candidate), or undefined. Stricter than browsers: anything else refuses the whole attribute.
+ */
 function allowedSrcset(value: string): string | undefined {
-  const candidates = value.split(/,\s+/);
-  return candidates.every((c) => MEDIA_URL.test(c)) ? value : undefined;
+  let expectUrl = true;
+  for (const token of value.trim().split(/\s+/)) {
+    const bare = token.replace(/,+$/, "");
+    if (expectUrl ? !MEDIA_URL.test(bare) : !SRCSET_DESCRIPTOR.test(bare)) return undefined;
+    expectUrl = bare !== token;
+  }
+  return value;
+}
+
+/** A character that may combine with the one before it: NFC turns `>` and U+0338 into `≯`. */
+const LEADING_MARK = /^\p{M}/u;
+
+/**
+ * Text for the output: XML-safe and NFC, as a node's own (never over the markup: composing across a
+ * tag's `>` would eat it), escaped, and a leading combining mark written as a reference so that no
+ * later normalization can join it to the `>` before it.
+ */
+function safeText(data: string, escapes: RegExp): string {
+  const text = toXmlSafe(data).replace(escapes, escapeOne);
+  const mark = LEADING_MARK.exec(text);
+  return mark === null
+    ? text
+    : `&#x${(mark[0].codePointAt(0) as number).toString(16)};${text.slice(mark[0].length)}`;
 }
 
 /** ` name="value"` for each attribute the element may keep, in its order; undefined for an image without a source. */
@@ -192,7 +220,7 @@ function attributesOf(el: Element): string | undefined {
       else if (name === "alt") written += ' alt=""';
       continue;
     }
-    written += ` ${name}="${value.replace(ATTRIBUTE_ESCAPES, escapeOne)}"`;
+    written += ` ${name}="${safeText(value, ATTRIBUTE_ESCAPES)}"`;
   }
   return el.name === "img" && !hasSource ? undefined : written;
 }
@@ -234,7 +262,7 @@ export function sanitizeArticle(nodes: readonly AnyNode[]): string {
     }
     if (item.type === "text") {
       const data = (item as Text).data;
-      out += data.replace(TEXT_ESCAPES, escapeOne);
+      out += safeText(data, TEXT_ESCAPES);
       const parent = frames[frames.length - 1];
       if (parent !== undefined && !parent.shows && data.trim() !== "") parent.shows = true;
       continue;
