@@ -6,7 +6,12 @@ import { parseDocument } from "htmlparser2";
 import { parseFragment } from "parse5";
 import { describe, expect, it } from "vitest";
 import { cleanArticle } from "../src/article/clean.js";
-import { ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitizeArticle } from "../src/article/sanitize.js";
+import {
+  ALLOWED_ATTRIBUTES,
+  ALLOWED_TAGS,
+  sanitizeArticle,
+  URL_ATTRIBUTES,
+} from "../src/article/sanitize.js";
 import { generateDocument } from "../src/cli/corpus.js";
 import { convertDocument } from "../src/pipeline.js";
 import { oracleObjection } from "./helpers/sanitize-oracle.js";
@@ -353,8 +358,7 @@ describe("sanitize-html, given the same policy, finds nothing to remove", () => 
             expect(ALLOWED_TAGS.has(el.tagName), el.tagName).toBe(true);
             for (const { name, value } of el.attrs) {
               expect(ALLOWED_ATTRIBUTES[el.tagName], `${el.tagName} ${name}`).toContain(name);
-              if (["href", "src", "poster", "cite"].includes(name))
-                expect(value).toMatch(/^(https?:\/\/|mailto:)/);
+              if (URL_ATTRIBUTES.has(name)) expect(value).toMatch(/^(https?:\/\/|mailto:)/);
             }
           }
         }

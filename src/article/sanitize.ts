@@ -153,7 +153,7 @@ const ESCAPED: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;"
 const escapeOne = (char: string) => ESCAPED[char] as string;
 
 /**
- * A URL's value if its scheme is allowed. URLs reach this already resolved (absolute, scheme in lower
+ * Whether a URL's scheme is allowed. URLs reach this already resolved (absolute, scheme in lower
  * case, no white space), so anything else, relative and protocol-relative included, is refused.
  */
 function allowedUrl(value: string, media: boolean): boolean {
@@ -163,18 +163,18 @@ function allowedUrl(value: string, media: boolean): boolean {
 const SRCSET_DESCRIPTOR = /^[\d.]+[wxh]$/;
 
 /**
- * A srcset whose every candidate is an http(s) URL followed by at most plain descriptors, read as
+ * Whether every candidate of a srcset is an http(s) URL followed by at most plain descriptors, read as
  * browsers read it (a URL runs to white space; a comma ending it or its descriptor ends the
- * candidate), or undefined. Stricter than browsers: anything else refuses the whole attribute.
+ * candidate). Stricter than browsers: anything else refuses the whole attribute.
  */
-function allowedSrcset(value: string): string | undefined {
+function allowedSrcset(value: string): boolean {
   let expectUrl = true;
   for (const token of value.trim().split(/\s+/)) {
     const bare = token.replace(/,+$/, "");
-    if (expectUrl ? !MEDIA_URL.test(bare) : !SRCSET_DESCRIPTOR.test(bare)) return undefined;
+    if (expectUrl ? !MEDIA_URL.test(bare) : !SRCSET_DESCRIPTOR.test(bare)) return false;
     expectUrl = bare !== token;
   }
-  return value;
+  return true;
 }
 
 /** A character that may combine with the one before it: NFC turns `>` and U+0338 into `≯`. */
@@ -204,15 +204,11 @@ function attributesOf(el: Element): string | undefined {
   let hasSource = false;
   for (const name of Object.keys(attribs)) {
     if (!allowed.includes(name)) continue;
-    let value = attribs[name] as string;
+    const value = attribs[name] as string;
     if (URL_ATTRIBUTES.has(name)) {
       if (!allowedUrl(value, media)) continue;
       if (name === "src") hasSource = true;
-    } else if (name === "srcset") {
-      const checked = allowedSrcset(value);
-      if (checked === undefined) continue;
-      value = checked;
-    }
+    } else if (name === "srcset" && !allowedSrcset(value)) continue;
     if (value === "") {
       // Empty, a boolean attribute is written bare (`controls`) and alt stays (an image that says
       // nothing); any other attribute says nothing at all.
