@@ -69,18 +69,34 @@ function declaredCharset(bytes: Uint8Array): string | undefined {
 }
 
 /**
+ * Strict UTF-8 decoding: the text, or undefined when the bytes are not valid UTF-8. A BOM is text
+ * here (the caller strips the document's own). A runtime may bring a faster one (see cli/utf8).
+ */
+export type Utf8Decoder = (bytes: Uint8Array) => string | undefined;
+
+/** The standard decoder, strict: what every runtime has. */
+export const decodeUtf8: Utf8Decoder = (bytes) => {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * Decodes a document. Valid UTF-8 always wins (scrapers often re-encode a page and keep its old
  * `<meta charset>`); otherwise a declared charset the runtime knows is used, strictly.
  * @example decodeDocument(new TextEncoder().encode("<!--1-->")) // { ok: true, text: "<!--1-->", charset: "utf-8" }
  */
-export function decodeDocument(bytes: Uint8Array): Decoded | DecodeFailure {
+export function decodeDocument(
+  bytes: Uint8Array,
+  utf8: Utf8Decoder = decodeUtf8,
+): Decoded | DecodeFailure {
   const hasBom = UTF8_BOM.every((b, i) => bytes[i] === b);
   const body = hasBom ? bytes.subarray(3) : bytes;
-  try {
-    return { ok: true, text: STRICT_UTF8.decode(body), charset: "utf-8" };
-  } catch {
-    // Not UTF-8: find where, then try the charset the document declares.
-  }
+  const text = utf8(body);
+  if (text !== undefined) return { ok: true, text, charset: "utf-8" };
+  // Not UTF-8: find where, then try the charset the document declares.
   const invalidAt = Math.max(0, firstInvalidUtf8(body));
 
   const line = lineAt(body, invalidAt);

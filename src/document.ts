@@ -4,9 +4,9 @@
  * Format: line 1 `<!--EPOCH_MS-->`, line 2 `[Title](https://article/url)`, line 3 `------`, then HTML.
  */
 import { decode as decodeEntities } from "entities";
-import { decodeDocument } from "./decode.js";
+import { decodeDocument, decodeUtf8, type Utf8Decoder } from "./decode.js";
 import { DocumentError } from "./errors.js";
-import { collapseWhitespace, dropUnsafeCharReferences, toXmlSafe } from "./text.js";
+import { dropUnsafeCharReferences, readableText } from "./text.js";
 
 /** A document that passed every check of the format. */
 export interface SeedDocument {
@@ -17,7 +17,7 @@ export interface SeedDocument {
   readonly title: string;
   /** The article URL, absolute http(s), as written in the document. */
   readonly url: string;
-  /** The article's HTML, XML-safe and NFC-normalized, line endings as LF. */
+  /** The article's HTML as written, line endings as LF (made XML-safe and NFC later, node by node). */
   readonly body: string;
 }
 
@@ -113,7 +113,7 @@ function parseTitleLine(
   }
   const rawTitle = text.slice(1, split);
   const rawUrl = text.slice(split + 2, -1).trim();
-  const title = collapseWhitespace(toXmlSafe(decodeEntities(dropUnsafeCharReferences(rawTitle))));
+  const title = readableText(decodeEntities(dropUnsafeCharReferences(rawTitle)));
   if (title === "") throw fail(`the title is empty; expected ${TITLE_EXAMPLE}`);
   if (title.length > limits.maxTitleLength) {
     throw fail(
@@ -133,7 +133,7 @@ function parseTitleLine(
 }
 
 /**
- * Parses one seed document from its bytes (or already-decoded text).
+ * Parses one seed document from its bytes (or already-decoded text); `utf8` decodes valid UTF-8.
  * @throws DocumentError naming the file, the line and what was expected.
  * @example parseDocument(bytes, "seeds/000.txt").title // "西方围堵下中俄…"
  */
@@ -141,6 +141,7 @@ export function parseDocument(
   input: Uint8Array | string,
   file: string,
   limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+  utf8: Utf8Decoder = decodeUtf8,
 ): SeedDocument {
   const size = typeof input === "string" ? input.length : input.byteLength;
   if (size > limits.maxBytes) {
@@ -160,7 +161,7 @@ export function parseDocument(
   if (typeof input === "string") {
     text = input.startsWith("\uFEFF") ? input.slice(1) : input;
   } else {
-    const decoded = decodeDocument(input);
+    const decoded = decodeDocument(input, utf8);
     if (!decoded.ok) throw new DocumentError(file, decoded.line, decoded.reason);
     text = decoded.text;
   }
@@ -187,7 +188,10 @@ export function parseDocument(
       `expected the separator line "------" after the title, got ${separator === undefined ? "the end of the file" : show(separator)}`,
     );
   }
-  const body = toXmlSafe(rest.includes("\r") ? rest.replace(/\r\n?/g, "\n") : rest);
+  // Not made XML-safe or NFC here: that is done node by node as the article is written out, and to
+  // what is read out of it (readableText), never to the markup, where NFC could join a combining mark
+  // to the `>` before it.
+  const body = rest.includes("\r") ? rest.replace(/\r\n?/g, "\n") : rest;
   if (body.trim() === "")
     throw new DocumentError(
       file,

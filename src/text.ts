@@ -15,6 +15,19 @@ const XML_UNSAFE_UNITS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/;
 
+/**
+ * Text of these characters alone is XML-safe and already NFC, so normalizing it changes nothing: tab,
+ * newline, carriage return, printable ASCII, Latin-1 and the Latin extensions (U+00A0–U+02FF), general
+ * punctuation, CJK symbols, kana, CJK ideographs, Hangul syllables and full-width forms. None of them
+ * is a combining mark, a conjoining jamo or a character NFC replaces, which test/document.test.ts
+ * checks code point by code point; NFC changes a text only around such characters.
+ */
+const PLAINLY_SAFE_RANGES = [
+  "\t\n\r\u0020-\u007E\u00A0-\u02FF\u2010-\u2027\u2030-\u205E",
+  "\u3000-\u3029\u3030-\u3096\u30A0-\u30FF\u4E00-\u9FFF\uAC00-\uD7A3\uFF01-\uFFEF",
+].join("");
+export const PLAINLY_SAFE = new RegExp(`^[${PLAINLY_SAFE_RANGES}]*$`);
+
 /** Numeric character references that would decode to such a character (or to NUL, which HTML turns into U+FFFD). */
 const UNSAFE_CHAR_REFERENCE = /&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?/g;
 
@@ -34,6 +47,8 @@ function isXmlUnsafeCodePoint(code: number): boolean {
  * @example toXmlSafe("a\u0001b\uFFFF") // "ab"
  */
 export function toXmlSafe(text: string): string {
+  // Most text is already safe and NFC, and one pass of this pattern says so.
+  if (PLAINLY_SAFE.test(text)) return text;
   // The full pattern's look-arounds are slow; most text has no control character and no lone
   // surrogate (emoji are paired surrogates, and well formed).
   const clean =
@@ -53,6 +68,16 @@ export function dropUnsafeCharReferences(html: string): string {
       return code === 0 || isXmlUnsafeCodePoint(code) ? "" : match;
     },
   );
+}
+
+/**
+ * Text read from markup, as a reader sees it: XML-safe, NFC, white space collapsed. Whatever the
+ * build reads out of an article body (names, tags, captions, the summary) goes through this: the body
+ * itself is made safe only node by node, as it is written out (article/sanitize).
+ * @example readableText(" Ann\u0001  Lee\n") // "Ann Lee"
+ */
+export function readableText(text: string): string {
+  return collapseWhitespace(toXmlSafe(text));
 }
 
 /** Collapses runs of white space (including newlines and no-break spaces) into one space and trims. */

@@ -8,9 +8,10 @@
 import { type CheerioAPI, load } from "cheerio/slim";
 import type { AnyNode, Element, ParentNode, Text } from "domhandler";
 import { removeElement, replaceElement } from "domutils";
-import { collapseWhitespace, dropUnsafeCharReferences, toXmlSafe, truncateText } from "../text.js";
+import { dropUnsafeCharReferences, readableText, toXmlSafe, truncateText } from "../text.js";
 import { imageTypeOf } from "./media-types.js";
 import type { Article, ArticleImage, SiteProfile } from "./model.js";
+import { textOf } from "./query.js";
 import { sanitizeArticle } from "./sanitize.js";
 import { profileFor, readFacts } from "./sites/index.js";
 import { resolveSrcset, resolveUrl } from "./urls.js";
@@ -187,20 +188,6 @@ function resolveUrls(el: Element, base: string): void {
   }
 }
 
-/** Text of a subtree, gathered without recursion. */
-function textOf(root: AnyNode): string {
-  const parts: string[] = [];
-  const stack: AnyNode[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop() as AnyNode;
-    if (node.type === "text") parts.push((node as Text).data);
-    else if ("children" in node) {
-      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as AnyNode);
-    }
-  }
-  return parts.join("");
-}
-
 /** Replaces an element's children by their text. */
 function flatten($: CheerioAPI, el: Element): void {
   const text = textOf(el);
@@ -275,8 +262,27 @@ function elementsWithContent(elements: readonly Element[]): Set<Element> {
   return withContent;
 }
 
+/**
+ * The listed elements (document order) left in the article once `removed` are gone: those removed and
+ * whatever still hangs below them. A lifted figure hangs from its new parent, so it stays.
+ */
+function stillIn(elements: readonly Element[], removed: ReadonlySet<Element>): Element[] {
+  const gone = new Set(removed);
+  return elements.filter((el) => {
+    if (gone.has(el) || (el.parent !== null && gone.has(el.parent as Element))) {
+      gone.add(el);
+      return false;
+    }
+    return true;
+  });
+}
+
 /** `<p><strong><figure>…</figure></strong></p>` → `<figure>…</figure>`: a figure is a block of its own. */
-function liftFigures(figures: readonly Element[], withContent: ReadonlySet<Element>): void {
+function liftFigures(
+  figures: readonly Element[],
+  withContent: ReadonlySet<Element>,
+  removed: Set<Element>,
+): void {
   for (const figure of figures) {
     for (
       let parent = figure.parent;
@@ -294,6 +300,7 @@ function liftFigures(figures: readonly Element[], withContent: ReadonlySet<Eleme
       );
       if (others) break;
       replaceElement(wrapper, figure);
+      removed.add(wrapper);
     }
   }
 }
@@ -320,8 +327,7 @@ function collectImages(images: readonly Element[], limit: number): ArticleImage[
       (c): c is Element => c.type === "tag" && (c as Element).name === "figcaption",
     );
     const caption =
-      collapseWhitespace(figcaption ? textOf(figcaption) : "") ||
-      collapseWhitespace(img.attribs.alt ?? "");
+      readableText(figcaption ? textOf(figcaption) : "") || readableText(img.attribs.alt ?? "");
     const type = imageTypeOf(url);
     found.set(url, { url, ...(type ? { type } : {}), ...(caption ? { caption } : {}) });
   }
@@ -334,14 +340,14 @@ function summarize($: CheerioAPI, paragraphs: readonly Element[], limit: number)
   let length = 0;
   for (const p of paragraphs) {
     if (isEmphasisOnly(p)) continue;
-    const text = collapseWhitespace(textOf(p));
+    const text = readableText(textOf(p));
     if (text === "") continue;
     parts.push(text);
     length += text.length;
     if (length > limit) break;
   }
   const text =
-    parts.length > 0 ? parts.join(" ") : collapseWhitespace(textOf($.root().get(0) as AnyNode));
+    parts.length > 0 ? parts.join(" ") : readableText(textOf($.root().get(0) as AnyNode));
   return truncateText(text, limit);
 }
 
@@ -360,11 +366,15 @@ export function cleanArticle(
   profile?.removeClutter?.($);
   const found = walk($, $.root().get(0) as ParentNode, url.href, limits.maxDepth);
   const withContent = elementsWithContent(found.elements);
-  liftFigures(found.figures, withContent);
+  const removed = new Set<Element>();
+  liftFigures(found.figures, withContent, removed);
   for (const el of found.elements) {
-    if (EMPTY_WHEN_BLANK.has(el.name) && !withContent.has(el)) removeElement(el);
+    if (EMPTY_WHEN_BLANK.has(el.name) && !withContent.has(el)) {
+      removeElement(el);
+      removed.add(el);
+    }
   }
-  const facts = readFacts($, url, profile);
+  const facts = readFacts($, url, profile, stillIn(found.elements, removed));
   const images = collectImages(found.images, limits.maxImages);
   const summary = summarize($, found.paragraphs, limits.summaryLength);
   // Already XML-safe and NFC node by node: normalizing the markup itself could join a combining

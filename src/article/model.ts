@@ -2,6 +2,7 @@
  * @module article/model — what cleaning an article yields, and what a site profile may tell about it.
  */
 import type { CheerioAPI } from "cheerio/slim";
+import type { Element } from "domhandler";
 
 export interface Person {
   readonly name: string;
@@ -46,9 +47,10 @@ export interface Article extends ArticleFacts {
 }
 
 /**
- * What is particular to one source site. Query with `$.root().find(selector)`, never `$(selector)`:
- * cheerio's root form first sorts out the top-level nodes, quadratic in their number. Profiles see the body after URLs are resolved and before
- * the generic cleaning; they may remove clutter and read facts.
+ * What is particular to one source site. Query with `queryAll` (article/query), never `$(selector)`
+ * or `$.root().find(selector)`: cheerio first sorts out the top-level nodes, quadratic in their number.
+ * Profiles see the body after URLs are resolved and before the generic cleaning; they may remove
+ * clutter and read facts.
  */
 export interface SiteProfile {
   readonly name: string;
@@ -56,6 +58,10 @@ export interface SiteProfile {
   matches(url: URL): boolean;
   /** Removes what only this site puts around its articles. */
   removeClutter?($: CheerioAPI): void;
-  /** Reads authors, categories and language from the URL and the article. */
-  readFacts($: CheerioAPI, url: URL): Partial<ArticleFacts>;
+  /**
+   * Reads authors, categories and language from the URL and the article. `elements` are the cleaned
+   * article's elements in document order, listed by the cleaning walk: look through them rather than
+   * query the article again, since every query is another walk of it.
+   */
+  readFacts($: CheerioAPI, url: URL, elements: readonly Element[]): Partial<ArticleFacts>;
 }

@@ -29,6 +29,7 @@ import { hasWrk, type LoadClientName, type LoadFigures, loadUrl } from "./load-c
 import { startLocalStack } from "./local-stack.js";
 import { listSeedFiles } from "./seeds.js";
 import { printStorageBench } from "./storage-bench.js";
+import { nodeUtf8 } from "./utf8.js";
 
 const BENCH_DIR = path.join(DEFAULT_CACHE_DIR, "bench");
 const RESULTS_FILE = path.join(BENCH_DIR, "results.json");
@@ -153,7 +154,7 @@ function measureFloor(docs: readonly Uint8Array[]) {
   const n = docs.length;
   const [floor = 0, convert = 0, cheerioParse = 0, sanitizer = 0] = bestRates([
     [n, (i) => parseHtml(bodies[i] as string)],
-    [n, (i) => convertDocument(docs[i] as Uint8Array, `sample-${i}`)],
+    [n, (i) => convertDocument(docs[i] as Uint8Array, `sample-${i}`, undefined, nodeUtf8)],
     [n, (i) => loadCheerio(bodies[i] as string, ARTICLE_PARSE_OPTIONS, false)],
     [n, (i) => sanitizeArticle(trees[i] as AnyNode[])],
   ]);

@@ -21,6 +21,7 @@ import {
 } from "./build-cache.js";
 import { ConvertPool, convertToResult, defaultThreads } from "./convert.js";
 import { listSeedFiles } from "./seeds.js";
+import { nodeUtf8 } from "./utf8.js";
 
 export interface BuildOptions {
   /** Folder of seed documents. */
@@ -185,7 +186,14 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const newest: Entry[] = [];
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
     const relative = relativeOf.get(key.source) as string;
-    newest.push(convertDocument(await readFile(path.join(options.seedsDir, relative)), key.source));
+    newest.push(
+      convertDocument(
+        await readFile(path.join(options.seedsDir, relative)),
+        key.source,
+        undefined,
+        nodeUtf8,
+      ),
+    );
   }
   const documents = renderSite(newest, options.config);
   await mkdir(options.outDir, { recursive: true });

@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads";
 import { DocumentError } from "../errors.js";
 import { convertDocument } from "../pipeline.js";
 import type { ConvertResult } from "./build-cache.js";
+import { nodeUtf8 } from "./utf8.js";
 
 /**
  * Converts one document, turning any failure into a rejection that names the file and line.
@@ -14,7 +15,7 @@ import type { ConvertResult } from "./build-cache.js";
  */
 export function convertToResult(bytes: Uint8Array, file: string): ConvertResult {
   try {
-    const entry = convertDocument(bytes, file);
+    const entry = convertDocument(bytes, file, undefined, nodeUtf8);
     return { ok: true, id: entry.id, publishedMs: entry.publishedMs, updatedMs: entry.updatedMs };
   } catch (error) {
     if (error instanceof DocumentError)

@@ -2,12 +2,36 @@
  * @module article/sites/generic — facts any site's markup may tell: bylines, tags, a lang attribute.
  */
 import type { CheerioAPI } from "cheerio/slim";
-import { collapseWhitespace, isLanguageTag } from "../../text.js";
+import type { Element } from "domhandler";
+import { isLanguageTag, readableText } from "../../text.js";
 import type { ArticleFacts, Category, Person } from "../model.js";
-import { queryAll } from "../query.js";
+import { textOf } from "../query.js";
 
-const BYLINE = "[rel=author], [itemprop=author], .byline, .author";
 const MAX_NAME_LENGTH = 80;
+
+/** Whether a space-separated attribute value holds a word, as CSS `[attr~=word]` reads it. */
+function hasWord(value: string | undefined, word: string): boolean {
+  return (value ?? "").split(/\s/).includes(word);
+}
+
+/**
+ * `[rel=author], [itemprop=author], .byline, .author` as css-select matches them in HTML: `rel`'s
+ * value without regard to case, the others exactly.
+ */
+function isByline(el: Element): boolean {
+  const { rel, itemprop, class: classes } = el.attribs;
+  return (
+    rel?.toLowerCase() === "author" ||
+    itemprop === "author" ||
+    hasWord(classes, "byline") ||
+    hasWord(classes, "author")
+  );
+}
+
+/** `a[rel~=tag]`, `rel` without regard to case. */
+function isTagLink(el: Element): boolean {
+  return el.name === "a" && hasWord(el.attribs.rel?.toLowerCase(), "tag");
+}
 
 function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   const seen = new Set<string>();
@@ -21,19 +45,20 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
 
 /**
  * Reads what the article's own markup says about itself; used for every site, under its profile.
- * @example readGenericFacts(load('<p class="byline">By Ann Lee</p>'), url).authors // [{ name: "Ann Lee" }]
+ * @example readGenericFacts($, url, [byline]).authors // [{ name: "Ann Lee" }] for <p class="byline">By Ann Lee</p>
  */
-export function readGenericFacts($: CheerioAPI, _url: URL): Partial<ArticleFacts> {
-  // One query for all three kinds of fact: each query is a walk of the whole article.
+export function readGenericFacts(
+  _$: CheerioAPI,
+  _url: URL,
+  elements: readonly Element[],
+): Partial<ArticleFacts> {
   const bylines: string[] = [];
   const tags: string[] = [];
   let lang: string | undefined;
-  for (const el of queryAll($, `${BYLINE}, a[rel~=tag], [lang]`)) {
-    const node = $(el);
+  for (const el of elements) {
     if (lang === undefined && el.attribs.lang !== undefined) lang = el.attribs.lang.trim();
-    if (node.is(BYLINE))
-      bylines.push(collapseWhitespace(node.text()).replace(/^(by|von|par|por)\s+/i, ""));
-    else if (node.is("a[rel~=tag]")) tags.push(collapseWhitespace(node.text()));
+    if (isByline(el)) bylines.push(readableText(textOf(el)).replace(/^(by|von|par|por)\s+/i, ""));
+    else if (isTagLink(el)) tags.push(readableText(textOf(el)));
   }
   const fits = (text: string) => text !== "" && text.length <= MAX_NAME_LENGTH;
   const authors: Person[] = uniqueBy(

@@ -2,6 +2,7 @@
  * @module article/sites — the registry of site profiles, and the facts of an article from them.
  */
 import type { CheerioAPI } from "cheerio/slim";
+import type { Element } from "domhandler";
 import type { ArticleFacts, SiteProfile } from "../model.js";
 import { readGenericFacts } from "./generic.js";
 import { rfaProfile } from "./rfa.js";
@@ -14,10 +15,18 @@ export function profileFor(url: URL): SiteProfile | undefined {
   return SITE_PROFILES.find((profile) => profile.matches(url));
 }
 
-/** What the markup says, overridden by what the site profile knows better. */
-export function readFacts($: CheerioAPI, url: URL, profile: SiteProfile | undefined): ArticleFacts {
-  const generic = readGenericFacts($, url);
-  const site = profile?.readFacts($, url) ?? {};
+/**
+ * What the markup says, overridden by what the site profile knows better; `elements` are the cleaned
+ * article's, in document order (see SiteProfile).
+ */
+export function readFacts(
+  $: CheerioAPI,
+  url: URL,
+  profile: SiteProfile | undefined,
+  elements: readonly Element[],
+): ArticleFacts {
+  const generic = readGenericFacts($, url, elements);
+  const site = profile?.readFacts($, url, elements) ?? {};
   const pick = <K extends "authors" | "contributors" | "categories">(key: K) =>
     site[key] && site[key].length > 0 ? site[key] : (generic[key] ?? []);
   const language = site.language ?? generic.language;

@@ -2,9 +2,10 @@
  * @module article/sites/rfa — Radio Free Asia (rfa.org): lightbox clutter, credits line, sections, languages.
  */
 import type { CheerioAPI } from "cheerio/slim";
-import { collapseWhitespace } from "../../text.js";
+import type { Element } from "domhandler";
+import { collapseWhitespace, readableText } from "../../text.js";
 import type { Category, Person, SiteProfile } from "../model.js";
-import { queryAll } from "../query.js";
+import { textOf } from "../query.js";
 
 /** RFA's language services, by the first path segment. */
 const SERVICE_LANGUAGES: Readonly<Record<string, string>> = {
@@ -160,7 +161,7 @@ export const rfaProfile: SiteProfile = {
   // No removeClutter: its lightbox blocks under each figure (a zoom link with data-fancybox, an element
   // with an id of zoomattribute…, icon-zoom.png) are what the generic clutter rules already drop.
 
-  readFacts($: CheerioAPI, url: URL) {
+  readFacts(_$: CheerioAPI, url: URL, elements: readonly Element[]) {
     const segments = url.pathname.split("/").filter((s) => s !== "");
     const service = segments[0]?.toLowerCase() ?? "";
     const language = SERVICE_LANGUAGES[service];
@@ -171,9 +172,14 @@ export const rfaProfile: SiteProfile = {
       scheme,
     }));
     // The credits line is the last paragraph that names a reporter or an editor; it closes the article.
-    const credits = queryAll($, "p")
-      .slice(-CREDITS_SEARCH_DEPTH)
-      .map((p) => collapseWhitespace($(p).text()))
+    const closing: Element[] = [];
+    for (let i = elements.length - 1; i >= 0 && closing.length < CREDITS_SEARCH_DEPTH; i--)
+      if (elements[i]?.name === "p") closing.unshift(elements[i] as Element);
+    const credits = closing
+      .map(textOf)
+      // Most paragraphs name nobody: test before making the text readable.
+      .filter((text) => CREDITS_HINT.test(text))
+      .map(readableText)
       .filter((text) => CREDITS_HINT.test(text) && text.length < 300)
       .pop();
     const people =
