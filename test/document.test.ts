@@ -244,6 +244,18 @@ describe("parseDocument", () => {
       }
     });
 
+    it("counts as tags only `<` or `</` before a letter", () => {
+      const notTags = "a < b, 1 <2, <3, <!-- c -->, </ >, <//i>, <\u00e9>, <\u0131> ".repeat(20);
+      const limits = { ...DEFAULT_DOCUMENT_LIMITS, maxTags: 40 };
+      // Four tags each: <b>, </B>, <i> after a stray `<`, </i>.
+      const tags = "<b>x</B><<i>y</i>".repeat(10);
+      const accepted = parseDocument(bytes(doc({ body: `${notTags}${tags}` })), FILE, limits);
+      expect(accepted.body).toContain("<<i>");
+      expect(() => parseDocument(bytes(doc({ body: `${tags}<p>` })), FILE, limits)).toThrow(
+        /more than 40 tags/,
+      );
+    });
+
     it("rejects a document over the size limit", () => {
       const error = (() => {
         try {

@@ -335,7 +335,7 @@ function collectImages(images: readonly Element[], limit: number): ArticleImage[
 }
 
 /** The first meaningful text: paragraphs that are not captions, link lists or subheadings. */
-function summarize($: CheerioAPI, paragraphs: readonly Element[], limit: number): string {
+function summarize(root: ParentNode, paragraphs: readonly Element[], limit: number): string {
   const parts: string[] = [];
   let length = 0;
   for (const p of paragraphs) {
@@ -346,8 +346,7 @@ function summarize($: CheerioAPI, paragraphs: readonly Element[], limit: number)
     length += text.length;
     if (length > limit) break;
   }
-  const text =
-    parts.length > 0 ? parts.join(" ") : readableText(textOf($.root().get(0) as AnyNode));
+  const text = parts.length > 0 ? parts.join(" ") : readableText(textOf(root));
   return truncateText(text, limit);
 }
 
@@ -364,7 +363,9 @@ export function cleanArticle(
   const profile: SiteProfile | undefined = profileFor(url);
   const $ = load(dropUnsafeCharReferences(body), ARTICLE_PARSE_OPTIONS, false);
   profile?.removeClutter?.($);
-  const found = walk($, $.root().get(0) as ParentNode, url.href, limits.maxDepth);
+  // Once: each `$.root()` makes a new cheerio object, a few microseconds apiece.
+  const root = $.root().get(0) as ParentNode;
+  const found = walk($, root, url.href, limits.maxDepth);
   const withContent = elementsWithContent(found.elements);
   const removed = new Set<Element>();
   liftFigures(found.figures, withContent, removed);
@@ -376,9 +377,9 @@ export function cleanArticle(
   }
   const facts = readFacts($, url, profile, stillIn(found.elements, removed));
   const images = collectImages(found.images, limits.maxImages);
-  const summary = summarize($, found.paragraphs, limits.summaryLength);
+  const summary = summarize(root, found.paragraphs, limits.summaryLength);
   // Already XML-safe and NFC node by node: normalizing the markup itself could join a combining
   // mark in the text to the `>` of the tag before it (`≯`), and break the tag.
-  const html = sanitizeArticle(($.root().get(0) as ParentNode).children).trim();
+  const html = sanitizeArticle(root.children).trim();
   return { html, summary: toXmlSafe(summary), images, ...facts };
 }
