@@ -22,11 +22,19 @@ const XML_UNSAFE_UNITS =
  * is a combining mark, a conjoining jamo or a character NFC replaces, which test/document.test.ts
  * checks code point by code point; NFC changes a text only around such characters.
  */
-const PLAINLY_SAFE_RANGES = [
-  "\t\n\r\u0020-\u007E\u00A0-\u02FF\u2010-\u2027\u2030-\u205E",
+const BEYOND_ASCII_SAFE_RANGES = [
+  "\u00A0-\u02FF\u2010-\u2027\u2030-\u205E",
   "\u3000-\u3029\u3030-\u3096\u30A0-\u30FF\u4E00-\u9FFF\uAC00-\uD7A3\uFF01-\uFFEF",
 ].join("");
-export const PLAINLY_SAFE = new RegExp(`^[${PLAINLY_SAFE_RANGES}]*$`);
+export const PLAINLY_SAFE = new RegExp(`^[\t\n\r\u0020-\u007E${BEYOND_ASCII_SAFE_RANGES}]*$`);
+
+/**
+ * PLAINLY_SAFE less what markup escapes (`"`, `&`, `<`, `>`): text that goes into an attribute value or
+ * a text node exactly as it is.
+ */
+export const PLAIN_MARKUP_TEXT = new RegExp(
+  `^[\t\n\r\u0020\u0021\u0023-\u0025\u0027-\u003B\u003D\u003F-\u007E${BEYOND_ASCII_SAFE_RANGES}]*$`,
+);
 
 /** Numeric character references that would decode to such a character (or to NUL, which HTML turns into U+FFFD). */
 const UNSAFE_CHAR_REFERENCE = /&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?/g;

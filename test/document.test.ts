@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_DOCUMENT_LIMITS, parseDocument } from "../src/document.js";
 import { DocumentError } from "../src/errors.js";
 import { convertDocument } from "../src/pipeline.js";
-import { PLAINLY_SAFE, toXmlSafe } from "../src/text.js";
+import { PLAIN_MARKUP_TEXT, PLAINLY_SAFE, toXmlSafe } from "../src/text.js";
 
 const FILE = "seeds/a.txt";
 const GOOD_URL = "https://news.example/2021/12/article.html";
@@ -301,6 +301,14 @@ describe("toXmlSafe", () => {
     }
     expect(wrong).toEqual([]);
     expect(safe).toBeGreaterThan(30_000);
+    // The markup variant is the same set less exactly what markup escapes.
+    const unlike: string[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      if (PLAIN_MARKUP_TEXT.test(char) !== (PLAINLY_SAFE.test(char) && !'"&<>'.includes(char)))
+        unlike.push(code.toString(16));
+    }
+    expect(unlike).toEqual([]);
     // Text needing work still gets it: a decomposed accent after Latin, a dakuten after kana.
     expect(toXmlSafe("Cafe\u0301 か\u3099")).toBe("Café が");
   });

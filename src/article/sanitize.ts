@@ -10,7 +10,7 @@
  * finds nothing to remove from any output (test/sanitize.test.ts, and every fuzzed document).
  */
 import type { AnyNode, Element, Text } from "domhandler";
-import { toXmlSafe } from "../text.js";
+import { PLAIN_MARKUP_TEXT, toXmlSafe } from "../text.js";
 
 /** Elements an article may keep. Anything else is unwrapped (its content kept), or see DROPPED_WITH_CONTENT. */
 export const ALLOWED_TAGS: ReadonlySet<string> = new Set([
@@ -186,6 +186,8 @@ const LEADING_MARK = /^\p{M}/u;
  * later normalization can join it to the `>` before it.
  */
 function safeText(data: string, escapes: RegExp): string {
+  // Most text needs nothing: one pass of this pattern says so.
+  if (PLAIN_MARKUP_TEXT.test(data)) return data;
   const text = toXmlSafe(data).replace(escapes, escapeOne);
   const mark = LEADING_MARK.exec(text);
   return mark === null
