@@ -28,7 +28,14 @@ import {
   MEDIA_TYPES,
 } from "./render/feed-info.js";
 import { renderOpml } from "./render/opml.js";
-import { categoryGroup, type EntryStore, pageGroup, type StoredEntry } from "./store/entries.js";
+import {
+  categoryGroup,
+  type EntryStore,
+  type PlanReads,
+  pageGroup,
+  type StoredEntry,
+  type StoreState,
+} from "./store/entries.js";
 import { StoreError } from "./store/errors.js";
 import { stagingName } from "./store/keys.js";
 import { findDocument, type Manifest, type ManifestDocument } from "./store/manifest.js";
@@ -104,6 +111,8 @@ export interface SitePublishOptions {
    * pointer while another publisher holds the lease.
    */
   readonly keepLease?: () => Promise<void>;
+  /** The store's counters as the caller read them under the lease; read again when absent. */
+  readonly state?: StoreState;
 }
 
 export interface SitePublishReport extends PublishReport {
@@ -229,12 +238,20 @@ async function planSite(
   config: SiteConfig,
   live: Manifest | null,
   options: SitePublishOptions & { renderKey: string; siteKey: string; nextPosition: number },
-): Promise<RenderPlan> {
+): Promise<RenderPlan & { readonly count: PlanReads["count"] }> {
   const { renderKey } = options;
   const pageSize = store.pageSize;
   const full = options.full === true || live === null || live.renderKey !== options.siteKey;
-  const dirty = new Set(await store.dirtyGroups());
   const completePages = Math.floor((options.nextPosition - 1) / pageSize);
+  // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
+  // (so an article ingested with an old date is reachable before its page completes).
+  const reads = await store.planReads({
+    newest: config.entriesPerFeed,
+    openFrom: completePages * pageSize + 1,
+    tombstones: TOMBSTONES_SHOWN,
+    renderKey,
+  });
+  const dirty = new Set(reads.dirty);
   // Current pieces stored without their compressed forms are compressed once per publish, and kept.
   const compressedNow = new Map<string, Promise<EntryPieces>>();
   const backfill: Backfill[] = [];
@@ -256,17 +273,10 @@ async function planSite(
     );
   const documents: SiteDocument[] = [];
 
-  // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
-  // (so an article ingested with an old date is reachable before its page completes).
-  const newest = await store.newest(config.entriesPerFeed, renderKey);
-  const open = await store.positioned(
-    completePages * pageSize + 1,
-    Number.MAX_SAFE_INTEGER,
-    renderKey,
-  );
+  const { newest, open } = reads;
   const byId = new Map([...newest, ...open].map((row) => [row.id, row]));
   const subscription = [...byId.values()].sort(compareEntries);
-  const deleted = await store.tombstones(TOMBSTONES_SHOWN);
+  const deleted = reads.tombstones;
   documents.push(
     ...renderFeedDocuments(
       await pieces(subscription),
@@ -292,8 +302,7 @@ async function planSite(
   }
 
   // A feed per category.
-  const categories = await store.categories();
-  const categoryFeeds = categories.map((c) => ({
+  const categoryFeeds = reads.categories.map((c) => ({
     ...c,
     title: categoryTitle(config, c),
     links: feedLinks(config, categoryName(c.slug)),
@@ -352,7 +361,7 @@ async function planSite(
     const name = doc.path.replace(/\.(atom|rss|json)$/, "");
     if (name !== doc.path && wanted.has(name) && !rendered.has(name)) carry.add(doc.path);
   }
-  return { documents, feeds, carry, full, backfill };
+  return { documents, feeds, carry, full, backfill, count: reads.count };
 }
 
 /**
@@ -366,7 +375,7 @@ export async function publishFromStore(
   config: SiteConfig,
   options: SitePublishOptions,
 ): Promise<SitePublishReport> {
-  const state = await store.state();
+  const state = options.state ?? (await store.state());
   const renderKey = await renderKeyOf(config);
   const siteKey = await siteKeyOf(config, renderKey);
   const live = await readLiveManifest(kv, options.now);
@@ -408,12 +417,12 @@ export async function publishFromStore(
   if (plan.feeds.length > FEEDS_PER_CHUNK) await options.keepLease?.();
   const carried: ManifestDocument[] = (live?.documents ?? []).filter((d) => plan.carry.has(d.path));
   await store.saveCompressed(plan.backfill.splice(0));
-  const counts = await store.count();
   const report = await publishVersion(
     kv,
     prepared,
-    { entryCount: counts.entries, newestEntryMs: counts.newestMs },
+    { entryCount: plan.count.entries, newestEntryMs: plan.count.newestMs },
     {
+      live,
       now: options.now,
       carried: [...carried, ...staged],
       renderKey: siteKey,
@@ -464,26 +473,33 @@ const LEASE_MS = 30_000;
 const POLL_MS = 50;
 
 /**
- * Publishes the store's changes up to `seq` (the counter after the caller's change): takes the
- * publishing lease and publishes, or waits for the holder, whose publish may already include them.
- * Returns the report of the publish it made, or null when another publisher covered the change.
+ * Publishes the store's changes up to `seq` (the counter after the caller's change; without it, the
+ * counter as this call first reads it): takes the publishing lease and publishes, or waits for the
+ * holder, whose publish may already include them. Returns the report of the publish it made, or null
+ * when another publisher covered the change.
  * @throws StoreError when the lease stays taken longer than PUBLISH_WAIT_MS.
  */
 export async function publishChanges(
   store: EntryStore,
   kv: KVNamespace,
   config: SiteConfig,
-  options: SitePublishOptions & { readonly seq: number; readonly clock?: () => number },
+  options: SitePublishOptions & { readonly seq?: number; readonly clock?: () => number },
 ): Promise<SitePublishReport | null> {
   const clock = options.clock ?? Date.now;
   const deadline = clock() + PUBLISH_WAIT_MS;
   let report: SitePublishReport | null = null;
+  let target = options.seq;
   while (clock() < deadline) {
-    const state = await store.state();
-    if (state.publishedSeq >= options.seq && !options.full) return report;
     const now = clock();
     let held = now + LEASE_MS;
-    if (await store.tryLock(now, held)) {
+    // The lease and the counters in one round trip (each D1 call costs the worker CPU time).
+    const { locked, state } = await store.tryLock(now, held);
+    target ??= state.seq;
+    if (state.publishedSeq >= target && !options.full) {
+      if (locked) await store.unlock(held);
+      return report;
+    }
+    if (locked) {
       const keepLease = async () => {
         const next = clock() + LEASE_MS;
         if (!(await store.renewLock(held, next)))
@@ -493,15 +509,16 @@ export async function publishChanges(
           );
         held = next;
       };
+      let after: StoreState | undefined;
       try {
-        report = await publishFromStore(store, kv, config, { ...options, now, keepLease });
+        report = await publishFromStore(store, kv, config, { ...options, now, keepLease, state });
       } finally {
-        await store.unlock(held);
+        after = await store.unlock(held);
       }
       if (options.full) return report;
       // A long publish may outlast the wait itself: it covered every change up to the state it read,
       // so look before the deadline says another publisher held the lease.
-      if ((await store.state()).publishedSeq >= options.seq) return report;
+      if ((after?.publishedSeq ?? 0) >= target) return report;
       continue;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -245,8 +245,8 @@ export async function publishPending(
   config: SiteConfig,
   options: IngestOptions = {},
 ): Promise<SitePublishReport | null> {
-  const { seq } = await store.state();
-  return publishChanges(store, kv, config, { now: options.now ?? Date.now(), seq });
+  // No seq: publishChanges reads the counter with the lease, after this request's changes.
+  return publishChanges(store, kv, config, { now: options.now ?? Date.now() });
 }
 
 /**

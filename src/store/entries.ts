@@ -204,6 +204,70 @@ function pieceKey(record: EntryRecord, renderKey: string): PieceKey {
   };
 }
 
+/**
+ * Keeps a saved entry's pieces in this isolate's cache: the publish that follows the save reads the
+ * entry's row without them (an ingest's own entry was most of what it read back).
+ */
+function remember(write: EntryWrite): void {
+  const { entry, documentHash, renderKey } = write;
+  pieceCache.set(
+    {
+      id: entry.id,
+      documentHash,
+      publishedMs: entry.publishedMs,
+      updatedMs: entry.updatedMs,
+      renderKey,
+    },
+    write.pieces,
+  );
+}
+
+/** Newest first, as `compareEntries` orders. */
+const NEWEST_ORDER = "ORDER BY e.published_ms DESC, e.id ASC LIMIT ?";
+const POSITIONED = "WHERE e.position BETWEEN ? AND ? ORDER BY e.published_ms DESC, e.id ASC";
+
+function dirtyOf(row: Row): string {
+  return String(row.grp);
+}
+
+function tombstoneOf(row: Row): Tombstone {
+  return { id: String(row.id), deletedMs: Number(row.deleted_ms) };
+}
+
+function categoryOf(row: Row): StoredCategory & { count: number } {
+  return { slug: String(row.slug), label: String(row.label), count: Number(row.count) };
+}
+
+function countOf(row: Row | undefined): { entries: number; newestMs: number | null } {
+  return {
+    entries: Number(row?.n ?? 0),
+    newestMs: row?.newest === null || row?.newest === undefined ? null : Number(row.newest),
+  };
+}
+
+/** The counters from `SELECT key, value FROM site_state`. */
+function stateOf(rows: readonly Row[]): StoreState {
+  const value = (key: string) => Number(rows.find((r) => r.key === key)?.value ?? 0);
+  return {
+    seq: value("seq"),
+    publishedSeq: value("published_seq"),
+    nextPosition: value("next_position") || 1,
+  };
+}
+
+/** What a publish reads to plan itself (see EntryStore.planReads). */
+export interface PlanReads {
+  /** The groups changed since the last publish. */
+  readonly dirty: readonly string[];
+  /** The newest entries, with their listings. */
+  readonly newest: readonly StoredEntry[];
+  /** Entries from a position on (those not yet in a complete archive page). */
+  readonly open: readonly StoredEntry[];
+  readonly tombstones: readonly Tombstone[];
+  readonly categories: ReadonlyArray<StoredCategory & { count: number }>;
+  readonly count: { readonly entries: number; readonly newestMs: number | null };
+}
+
 /** Ids per `IN (…)` read: D1 binds at most 100 parameters. */
 const IDS_PER_READ = 90;
 
@@ -303,15 +367,11 @@ export class EntryStore {
   }
 
   async state(): Promise<StoreState> {
-    return this.run("site_state", async () => {
-      const { results } = await this.db.prepare("SELECT key, value FROM site_state").all<Row>();
-      const value = (key: string) => Number(results.find((r) => r.key === key)?.value ?? 0);
-      return {
-        seq: value("seq"),
-        publishedSeq: value("published_seq"),
-        nextPosition: value("next_position") || 1,
-      };
-    });
+    return this.run("site_state", async () => stateOf((await this.readState().all<Row>()).results));
+  }
+
+  private readState(): D1PreparedStatement {
+    return this.db.prepare("SELECT key, value FROM site_state");
   }
 
   /** Statements that mark groups stale and bump the change counter. */
@@ -463,6 +523,7 @@ export class EntryStore {
       statements.push(...this.markChanged(groups));
       const results = await this.db.batch(statements);
       if ((results[0]?.meta.changes ?? 0) !== 1) return "conflict";
+      remember(write);
       return before === null ? "created" : "updated";
     });
   }
@@ -594,6 +655,7 @@ export class EntryStore {
     return this.run("create", async () => {
       try {
         await this.db.batch(statements);
+        for (const write of writes) remember(write);
         return true;
       } catch (cause) {
         // A taken id or position fails the batch, which D1 rolls back whole.
@@ -629,18 +691,19 @@ export class EntryStore {
    * articles; with one, with their `listing`, and otherwise as `positioned` says.
    */
   async newest(limit: number, renderKey: string | null = null): Promise<StoredEntry[]> {
-    const rest = "ORDER BY e.published_ms DESC, e.id ASC LIMIT ?";
     if (renderKey === null)
       return this.all(
-        `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ${rest}`,
+        `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ${NEWEST_ORDER}`,
         null,
         limit,
       );
-    return this.listed(
-      `SELECT ${HEAD_SELECT}, ${LISTING_SELECT} FROM entries e ${rest}`,
-      [limit],
-      renderKey,
-    );
+    return this.listed(this.newestHeads(limit), renderKey);
+  }
+
+  private newestHeads(limit: number): D1PreparedStatement {
+    return this.db
+      .prepare(`SELECT ${HEAD_SELECT}, ${LISTING_SELECT} FROM entries e ${NEWEST_ORDER}`)
+      .bind(limit);
   }
 
   /**
@@ -653,15 +716,18 @@ export class EntryStore {
     to: number,
     renderKey: string | null = null,
   ): Promise<StoredEntry[]> {
-    const rest = "WHERE e.position BETWEEN ? AND ? ORDER BY e.published_ms DESC, e.id ASC";
     if (renderKey === null)
       return this.all(
-        `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ${rest}`,
+        `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} ${POSITIONED}`,
         null,
         from,
         to,
       );
-    return this.listed(`SELECT ${HEAD_SELECT} FROM entries e ${rest}`, [from, to], renderKey);
+    return this.listed(this.positionedHeads(from, to), renderKey);
+  }
+
+  private positionedHeads(from: number, to: number): D1PreparedStatement {
+    return this.db.prepare(`SELECT ${HEAD_SELECT} FROM entries e ${POSITIONED}`).bind(from, to);
   }
 
   /** The newest entries of a category; `renderKey` as for `positioned`. */
@@ -679,27 +745,39 @@ export class EntryStore {
         slug,
         limit,
       );
-    return this.listed(`SELECT ${HEAD_SELECT} ${from} ${rest}`, [slug, limit], renderKey);
+    return this.listed(
+      this.db.prepare(`SELECT ${HEAD_SELECT} ${from} ${rest}`).bind(slug, limit),
+      renderKey,
+    );
+  }
+
+  /** Rows of a light query (HEAD_SELECT, maybe LISTING_SELECT), with their pieces (see `withPieces`). */
+  private async listed(heads: D1PreparedStatement, renderKey: string): Promise<StoredEntry[]> {
+    return this.run("entries", async () => {
+      const [rows] = await this.withPieces([(await heads.all<Row>()).results], renderKey);
+      return rows ?? [];
+    });
   }
 
   /**
-   * Rows in the order a light query (HEAD_SELECT, maybe LISTING_SELECT) gives them, their pieces from
-   * this isolate's cache or read by id.
+   * Lists of rows of light queries, in their order, each with its pieces: from this isolate's cache,
+   * or read by id for all the lists at once. A row deleted in between is left out (its change
+   * publishes again).
    */
-  private async listed(
-    sql: string,
-    bindings: readonly unknown[],
+  private async withPieces(
+    lists: ReadonlyArray<readonly Row[]>,
     renderKey: string,
-  ): Promise<StoredEntry[]> {
-    return this.run("entries", async () => {
-      const { results: heads } = await this.db
-        .prepare(sql)
-        .bind(...bindings)
-        .all<Row>();
-      const listingOf = (head: Row) =>
-        head.listing === undefined || head.listing === null ? undefined : String(head.listing);
-      const found = new Map<string, StoredEntry>();
-      const missing: string[] = [];
+  ): Promise<StoredEntry[][]> {
+    const listingOf = (head: Row) =>
+      head.listing === undefined || head.listing === null ? undefined : String(head.listing);
+    // An entry in two lists keeps its listing from the one that read it.
+    const listings = new Map<string, string | undefined>();
+    for (const heads of lists)
+      for (const head of heads)
+        listings.set(String(head.id), listingOf(head) ?? listings.get(String(head.id)));
+    const found = new Map<string, StoredEntry>();
+    const missing = new Set<string>();
+    for (const heads of lists)
       for (const head of heads) {
         const record = toRecord(head);
         const cached =
@@ -707,78 +785,116 @@ export class EntryStore {
             ? pieceCache.get(pieceKey(record, renderKey))
             : undefined;
         if (cached)
-          found.set(record.id, storedEntry(record, cached, renderKey, null, listingOf(head)));
-        else missing.push(record.id);
+          found.set(
+            record.id,
+            storedEntry(record, cached, renderKey, null, listings.get(record.id)),
+          );
+        else missing.add(record.id);
       }
-      const listings = new Map(heads.map((head) => [String(head.id), listingOf(head)]));
-      for (let at = 0; at < missing.length; at += IDS_PER_READ) {
-        const ids = missing.slice(at, at + IDS_PER_READ);
-        const { results } = await this.db
-          .prepare(
-            `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} WHERE e.id IN (${ids.map(() => "?").join(", ")})`,
-          )
-          .bind(renderKey, ...ids)
-          .all<Row>();
-        for (const row of results) {
-          const stored = toStored(row, listings.get(String(row.id)));
-          if (stored.renderKey === renderKey)
-            pieceCache.set(pieceKey(stored, renderKey), stored.pieces);
-          found.set(stored.id, stored);
-        }
-      }
-      // In the light query's order; a row deleted in between is left out (its change publishes again).
-      return heads.flatMap((head) => {
-        const stored = found.get(String(head.id));
-        return stored ? [stored] : [];
-      });
-    });
-  }
-
-  /** Every category with entries, by slug, with the label of its newest entry. */
-  async categories(): Promise<Array<StoredCategory & { count: number }>> {
-    return this.run("categories", async () => {
+    const ids = [...missing];
+    for (let at = 0; at < ids.length; at += IDS_PER_READ) {
+      const slice = ids.slice(at, at + IDS_PER_READ);
       const { results } = await this.db
         .prepare(
-          "SELECT slug, label, MAX(published_ms) AS newest, COUNT(*) AS count FROM entry_categories GROUP BY slug ORDER BY slug",
+          `SELECT ${STORED_SELECT} FROM entries e ${COMPRESSED_JOIN} WHERE e.id IN (${slice.map(() => "?").join(", ")})`,
         )
+        .bind(renderKey, ...slice)
         .all<Row>();
-      return results.map((r) => ({
-        slug: String(r.slug),
-        label: String(r.label),
-        count: Number(r.count),
-      }));
-    });
+      for (const row of results) {
+        const stored = toStored(row, listings.get(String(row.id)));
+        if (stored.renderKey === renderKey)
+          pieceCache.set(pieceKey(stored, renderKey), stored.pieces);
+        found.set(stored.id, stored);
+      }
+    }
+    return lists.map((heads) =>
+      heads.flatMap((head) => {
+        const stored = found.get(String(head.id));
+        return stored ? [stored] : [];
+      }),
+    );
   }
 
-  async count(): Promise<{ entries: number; newestMs: number | null }> {
-    return this.run("count", async () => {
-      const row = await this.db
-        .prepare("SELECT COUNT(*) AS n, MAX(updated_ms) AS newest FROM entries")
-        .first<Row>();
+  /**
+   * What a publish plans from, in one D1 batch (one round trip, one snapshot) and at most a read of
+   * the pieces this isolate has not seen: the stale groups, the `newest` entries with their listings,
+   * the entries from position `openFrom` on, the last `tombstones` removals, every category and the
+   * entry count. Replaces six reads, each of which cost the worker as much CPU as its rows.
+   */
+  async planReads(options: {
+    readonly newest: number;
+    readonly openFrom: number;
+    readonly tombstones: number;
+    readonly renderKey: string;
+  }): Promise<PlanReads> {
+    return this.run("plan", async () => {
+      const [dirty, newest, open, tombstones, categories, count] = await this.db.batch<Row>([
+        this.dirtyRead(),
+        this.newestHeads(options.newest),
+        this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER),
+        this.tombstonesRead(options.tombstones),
+        this.categoriesRead(),
+        this.countRead(),
+      ]);
+      const rows = (result: D1Result<Row> | undefined) => result?.results ?? [];
+      const [newestRows = [], openRows = []] = await this.withPieces(
+        [rows(newest), rows(open)],
+        options.renderKey,
+      );
       return {
-        entries: Number(row?.n ?? 0),
-        newestMs: row?.newest === null || row?.newest === undefined ? null : Number(row.newest),
+        dirty: rows(dirty).map(dirtyOf),
+        newest: newestRows,
+        open: openRows,
+        tombstones: rows(tombstones).map(tombstoneOf),
+        categories: rows(categories).map(categoryOf),
+        count: countOf(rows(count)[0]),
       };
     });
   }
 
+  private categoriesRead(): D1PreparedStatement {
+    return this.db.prepare(
+      "SELECT slug, label, MAX(published_ms) AS newest, COUNT(*) AS count FROM entry_categories GROUP BY slug ORDER BY slug",
+    );
+  }
+
+  /** Every category with entries, by slug, with the label of its newest entry. */
+  async categories(): Promise<Array<StoredCategory & { count: number }>> {
+    return this.run("categories", async () =>
+      (await this.categoriesRead().all<Row>()).results.map(categoryOf),
+    );
+  }
+
+  private countRead(): D1PreparedStatement {
+    return this.db.prepare("SELECT COUNT(*) AS n, MAX(updated_ms) AS newest FROM entries");
+  }
+
+  async count(): Promise<{ entries: number; newestMs: number | null }> {
+    return this.run("count", async () =>
+      countOf((await this.countRead().first<Row>()) ?? undefined),
+    );
+  }
+
+  private tombstonesRead(limit: number): D1PreparedStatement {
+    return this.db
+      .prepare("SELECT id, deleted_ms FROM tombstones ORDER BY deleted_ms DESC, id LIMIT ?")
+      .bind(limit);
+  }
+
   /** The most recent removals, newest first. */
   async tombstones(limit: number): Promise<Tombstone[]> {
-    return this.run("tombstones", async () => {
-      const { results } = await this.db
-        .prepare("SELECT id, deleted_ms FROM tombstones ORDER BY deleted_ms DESC, id LIMIT ?")
-        .bind(limit)
-        .all<Row>();
-      return results.map((r) => ({ id: String(r.id), deletedMs: Number(r.deleted_ms) }));
-    });
+    return this.run("tombstones", async () =>
+      (await this.tombstonesRead(limit).all<Row>()).results.map(tombstoneOf),
+    );
+  }
+
+  private dirtyRead(): D1PreparedStatement {
+    return this.db.prepare("SELECT grp FROM dirty ORDER BY grp");
   }
 
   /** The groups changed since the last publish. */
   async dirtyGroups(): Promise<string[]> {
-    return this.run("dirty", async () => {
-      const { results } = await this.db.prepare("SELECT grp FROM dirty ORDER BY grp").all<Row>();
-      return results.map((r) => String(r.grp));
-    });
+    return this.run("dirty", async () => (await this.dirtyRead().all<Row>()).results.map(dirtyOf));
   }
 
   /** Records that the live version was rendered from `seq`: its changes are published. */
@@ -796,9 +912,16 @@ export class EntryStore {
   /**
    * Takes the publishing lease until `until` (epoch ms) if nobody holds it: one publisher at a time,
    * so two ingests never prune each other's versions. A crashed holder's lease runs out by itself.
+   * Whether it was taken, and the store's counters as they stand after the attempt (one round trip).
    */
-  async tryLock(now: number, until: number): Promise<boolean> {
-    return this.setLock(until, "value < ?", now);
+  async tryLock(now: number, until: number): Promise<{ locked: boolean; state: StoreState }> {
+    return this.run("lock", async () => {
+      const [lock, state] = await this.db.batch<Row>([
+        this.setLockStatement(until, "value < ?", now),
+        this.readState(),
+      ]);
+      return { locked: lock?.meta.changes === 1, state: stateOf(state?.results ?? []) };
+    });
   }
 
   /**
@@ -806,22 +929,28 @@ export class EntryStore {
    * (it ran out and another publisher took it).
    */
   async renewLock(held: number, until: number): Promise<boolean> {
-    return this.setLock(until, "value = ?", held);
-  }
-
-  async unlock(until: number): Promise<void> {
-    await this.setLock(0, "value = ?", until);
-  }
-
-  /** Sets the lease's end where `condition` (on its current end, against `than`) holds; whether it did. */
-  private async setLock(value: number, condition: string, than: number): Promise<boolean> {
     return this.run("lock", async () => {
-      const result = await this.db
-        .prepare(`UPDATE site_state SET value = ? WHERE key = 'lock_until' AND ${condition}`)
-        .bind(value, than)
-        .run();
+      const result = await this.setLockStatement(until, "value = ?", held).run();
       return result.meta.changes === 1;
     });
+  }
+
+  /** Gives up the lease held until `until`; the store's counters after it (one round trip). */
+  async unlock(until: number): Promise<StoreState> {
+    return this.run("lock", async () => {
+      const [, state] = await this.db.batch<Row>([
+        this.setLockStatement(0, "value = ?", until),
+        this.readState(),
+      ]);
+      return stateOf(state?.results ?? []);
+    });
+  }
+
+  /** Sets the lease's end where `condition` (on its current end, against `than`) holds. */
+  private setLockStatement(value: number, condition: string, than: number): D1PreparedStatement {
+    return this.db
+      .prepare(`UPDATE site_state SET value = ? WHERE key = 'lock_until' AND ${condition}`)
+      .bind(value, than);
   }
 
   private async all(sql: string, ...bindings: unknown[]): Promise<StoredEntry[]> {

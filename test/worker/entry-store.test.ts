@@ -122,3 +122,38 @@ describe("EntryStore.createMany", () => {
     expect(await dump()).toEqual(before);
   });
 });
+
+describe("EntryStore.planReads", () => {
+  it("reads in one batch what the six separate reads give: dirty groups, newest, open, tombstones, categories, count", async () => {
+    const store = await storeWithHistory();
+    const renderKey = await renderKeyOf(CONFIG);
+    // Entry 5 without compressed pieces; entry 9 updated, so its listing differs from its first save.
+    for (const n of [3, 4, 5, 6, 7, 8, 9])
+      expect(await store.save(await write(entry(n), n !== 5), null)).toBe("created");
+    const before = await store.find(entry(9).id);
+    const updated = { ...entry(9), title: "Article 9, corrected", updatedMs: OLDER_MS + 20 * HOUR };
+    expect(await store.save({ ...(await write(updated)), documentHash: "v2" }, before)).toBe(
+      "updated",
+    );
+
+    const plan = await store.planReads({ newest: 3, openFrom: 5, tombstones: 10, renderKey });
+    const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
+    expect(plan.dirty).toEqual(await store.dirtyGroups());
+    expect(plan.dirty.length).toBeGreaterThan(0);
+    expect(ids(plan.newest)).toEqual(ids(await store.newest(3, renderKey)));
+    expect(ids(plan.open)).toEqual(
+      ids(await store.positioned(5, Number.MAX_SAFE_INTEGER, renderKey)),
+    );
+    expect(ids(plan.open).length).toBe(5);
+    expect(plan.tombstones).toEqual(await store.tombstones(10));
+    expect(plan.tombstones.map((t) => t.id)).toEqual([entry(2).id]);
+    expect(plan.categories).toEqual(await store.categories());
+    expect(plan.count).toEqual(await store.count());
+    // Pieces and listings as the separate reads give them, the update's included.
+    const newest = await store.newest(3, renderKey);
+    expect(plan.newest.map((r) => [r.pieces.atom, r.listing?.title])).toEqual(
+      newest.map((r) => [r.pieces.atom, r.listing?.title]),
+    );
+    expect(plan.newest[0]?.listing?.title).toBe("Article 9, corrected");
+  });
+});

@@ -558,8 +558,8 @@ describe("the publishing lease in a long publish", () => {
     expect(await (await request("/feed.atom")).text()).toBe(before);
 
     // renewLock extends only the lease its caller holds.
-    expect(await store.tryLock(NEXT_DAY_MS, NEXT_DAY_MS + 30_000)).toBe(true);
-    expect(await store.tryLock(NEXT_DAY_MS + 1, NEXT_DAY_MS + 40_000)).toBe(false);
+    expect((await store.tryLock(NEXT_DAY_MS, NEXT_DAY_MS + 30_000)).locked).toBe(true);
+    expect((await store.tryLock(NEXT_DAY_MS + 1, NEXT_DAY_MS + 40_000)).locked).toBe(false);
     expect(await store.renewLock(NEXT_DAY_MS + 1, NEXT_DAY_MS + 60_000)).toBe(false);
     expect(await store.renewLock(NEXT_DAY_MS + 30_000, NEXT_DAY_MS + 60_000)).toBe(true);
     await store.unlock(NEXT_DAY_MS + 60_000);
