@@ -325,6 +325,7 @@ function encodeFeedParts(parts: FeedParts): Uint8Array {
 const JOIN_FROM_CHARS = 32 * 1024;
 
 function charCount(parts: FeedParts): number {
+  if (parts.length !== undefined) return parts.length;
   let count = parts.head.length + parts.tail.length;
   for (const piece of parts.pieces) count += piece.length + parts.separator.length;
   return count;
@@ -365,9 +366,11 @@ async function prepareFeed(
       ...(gzip ? { gzip: joinGzip([compressSegment(identity)]) } : {}),
     };
   }
-  const compressed = await Promise.all(
-    parts.pieces.map((piece, i) => given[i] ?? compressPiece(piece)),
-  );
+  // Every piece compressed already: its text is not needed (nor made, where the parts make it lazily).
+  const compressed =
+    given.length > 0 && given.every((piece) => piece !== undefined)
+      ? (given as readonly CompressedPiece[])
+      : await Promise.all(parts.pieces.map((piece, i) => given[i] ?? compressPiece(piece)));
   return {
     hash: await feedHash(
       parts,

@@ -125,6 +125,28 @@ describe("a feed's gzip body joined from its entries' compressed pieces", () => 
   });
 });
 
+describe("renderJsonParts", () => {
+  it("counts its length without indenting its items, to the character", () => {
+    for (const count of [1, 3]) {
+      const list = entries(count).map((entry, i) =>
+        // An item with newlines in its text (escaped in JSON) and one without a summary.
+        i === 0 ? { ...entry, summary: "line one\nline two" } : entry,
+      );
+      const doc = render(
+        list,
+        list.map((entry) => renderEntryPieces(entry, config)),
+      ).find((d) => d.path.endsWith(".json"));
+      const parts = doc?.parts;
+      if (!parts?.length) throw new Error("JSON parts without a length");
+      const counted = parts.length;
+      let length = parts.head.length + parts.tail.length;
+      for (const piece of parts.pieces) length += piece.length + parts.separator.length;
+      expect(counted).toBe(length);
+      expect(doc?.body.length).toBe(length - parts.separator.length);
+    }
+  });
+});
+
 describe("packPiece / unpackPiece", () => {
   it("read back the piece they stored, and name the piece they cannot read", async () => {
     const [entry] = entries(1);

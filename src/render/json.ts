@@ -82,10 +82,28 @@ export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): Fe
   const members = `${headJson.slice(0, -2)},\n${" ".repeat(INDENT)}"items": `;
   if (itemJson.length === 0)
     return { head: `${members}[]`, pieces: [], separator: ",\n", tail: "\n}\n" };
+  const separator = ",\n";
+  const tail = `\n${" ".repeat(INDENT)}]\n}\n`;
+  // Indenting copies every item (megabytes per feed); a publish that joins compressed pieces never
+  // reads the indented text, so it is made when read, and its length counted without it.
+  let indented: string[] | undefined;
+  let length = members.length + 2 + tail.length;
+  for (const item of itemJson) length += indentedLength(item) + separator.length;
   return {
     head: `${members}[\n`,
-    pieces: itemJson.map(indentJsonItem),
-    separator: ",\n",
-    tail: `\n${" ".repeat(INDENT)}]\n}\n`,
+    get pieces() {
+      indented ??= itemJson.map(indentJsonItem);
+      return indented;
+    },
+    separator,
+    tail,
+    length,
   };
+}
+
+/** `indentJsonItem(itemJson).length`, counted. */
+function indentedLength(itemJson: string): number {
+  let lines = 1;
+  for (let at = itemJson.indexOf("\n"); at >= 0; at = itemJson.indexOf("\n", at + 1)) lines++;
+  return itemJson.length + lines * INDENT * 2;
 }

@@ -11,6 +11,11 @@ export interface FeedParts {
   readonly pieces: readonly string[];
   readonly separator: string;
   readonly tail: string;
+  /**
+   * `head.length + tail.length` plus each piece's length and a separator's, where the parts know it
+   * without making their pieces (JSON Feed's are indented only when read).
+   */
+  readonly length?: number;
 }
 
 /**
