@@ -240,6 +240,34 @@ describe("site profiles", () => {
     expect(a.categories).toEqual([{ term: "politik", label: "Politik" }]);
     expect(a.language).toBe("de");
   });
+
+  it("matches bylines and tags as their CSS selectors do, in the article as cleaned", () => {
+    const a = clean(
+      [
+        '<p><span lang="fr"></span>Texte.</p>',
+        '<p rel="Author">Ann\u0001 Lee</p><p class="note author">Bo Chen</p>',
+        '<p itemprop="Author">Not a byline (itemprop is exact)</p><p class="Byline">Nor this</p>',
+        '<a rel="nofollow TAG" href="/t/a">Alpha</a> <span rel="tag">Not a link</span>',
+        '<section lang="de"><p>Der Text.</p></section>',
+      ].join(""),
+      "https://zeitung.example/a.html",
+    );
+    expect(a.authors).toEqual([{ name: "Ann Lee" }, { name: "Bo Chen" }]);
+    expect(a.categories).toEqual([{ term: "alpha", label: "Alpha" }]);
+    // The empty span was removed by the cleaning, its lang with it.
+    expect(a.language).toBe("de");
+  });
+
+  it("reads RFA credits from the article's last four paragraphs, asides included", () => {
+    const url = "https://www.rfa.org/mandarin/yataibaodao/x.html";
+    const closing = "<p>一</p><p>二</p><p>三</p>";
+    const credits = "<p>记者吕熙伦敦报道 责编：嘉远</p>";
+    expect(clean(`<p>正文</p>${credits}${closing}`, url).authors).toEqual([{ name: "吕熙" }]);
+    expect(clean(`<p>正文</p>${credits}${closing}<p>四</p>`, url).authors).toEqual([]);
+    expect(
+      clean(`<p>正文</p><blockquote>${credits}</blockquote>${closing}`, url).contributors,
+    ).toEqual([{ name: "嘉远", role: "责编" }]);
+  });
 });
 
 describe("helpers", () => {

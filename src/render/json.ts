@@ -87,17 +87,23 @@ export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): Fe
   // Indenting copies every item (megabytes per feed); a publish that joins compressed pieces never
   // reads the indented text, so it is made when read, and its length counted without it.
   let indented: string[] | undefined;
-  let length = members.length + 2 + tail.length;
-  for (const item of itemJson) length += indentedLength(item) + separator.length;
+  let length: number | undefined;
+  const opening = `${members}[\n`;
   return {
-    head: `${members}[\n`,
+    head: opening,
     get pieces() {
       indented ??= itemJson.map(indentJsonItem);
       return indented;
     },
     separator,
     tail,
-    length,
+    get length() {
+      if (length === undefined) {
+        length = opening.length + tail.length;
+        for (const item of itemJson) length += indentedLength(item) + separator.length;
+      }
+      return length;
+    },
   };
 }
 
