@@ -324,8 +324,13 @@ function encodeFeedParts(parts: FeedParts): Uint8Array {
  */
 const JOIN_FROM_CHARS = 32 * 1024;
 
+/** Whether a feed has fewer characters than JOIN_FROM_CHARS; a known lower bound can say no at once. */
+function isShort(parts: FeedParts): boolean {
+  if ((parts.minLength ?? 0) >= JOIN_FROM_CHARS) return false;
+  return charCount(parts) < JOIN_FROM_CHARS;
+}
+
 function charCount(parts: FeedParts): number {
-  if (parts.length !== undefined) return parts.length;
   let count = parts.head.length + parts.tail.length;
   for (const piece of parts.pieces) count += piece.length + parts.separator.length;
   return count;
@@ -351,7 +356,7 @@ async function prepareFeed(
   given: readonly (CompressedPiece | undefined)[],
   gzip: boolean,
 ): Promise<PreparedFeed> {
-  if (!gzip || charCount(parts) < JOIN_FROM_CHARS) {
+  if (!gzip || isShort(parts)) {
     const identity = encodeFeedParts(parts);
     const digests = await Promise.all(
       parts.pieces.map(

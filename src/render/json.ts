@@ -85,10 +85,11 @@ export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): Fe
   const separator = ",\n";
   const tail = `\n${" ".repeat(INDENT)}]\n}\n`;
   // Indenting copies every item (megabytes per feed); a publish that joins compressed pieces never
-  // reads the indented text, so it is made when read, and its length counted without it.
+  // reads the indented text, so it is made when read. Indenting only adds characters.
   let indented: string[] | undefined;
-  let length: number | undefined;
   const opening = `${members}[\n`;
+  let minLength = opening.length + tail.length;
+  for (const item of itemJson) minLength += item.length + separator.length;
   return {
     head: opening,
     get pieces() {
@@ -97,19 +98,6 @@ export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): Fe
     },
     separator,
     tail,
-    get length() {
-      if (length === undefined) {
-        length = opening.length + tail.length;
-        for (const item of itemJson) length += indentedLength(item) + separator.length;
-      }
-      return length;
-    },
+    minLength,
   };
-}
-
-/** `indentJsonItem(itemJson).length`, counted. */
-function indentedLength(itemJson: string): number {
-  let lines = 1;
-  for (let at = itemJson.indexOf("\n"); at >= 0; at = itemJson.indexOf("\n", at + 1)) lines++;
-  return itemJson.length + lines * INDENT * 2;
 }

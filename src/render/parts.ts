@@ -12,10 +12,10 @@ export interface FeedParts {
   readonly separator: string;
   readonly tail: string;
   /**
-   * `head.length + tail.length` plus each piece's length and a separator's, where the parts know it
-   * without making their pieces (JSON Feed's are indented only when read).
+   * At most the text's length, where the parts know one without making their pieces (JSON Feed's
+   * are indented only when read): enough to tell a large feed without reading it.
    */
-  readonly length?: number;
+  readonly minLength?: number;
 }
 
 /**
