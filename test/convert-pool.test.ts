@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConvertPool } from "../src/cli/convert.js";
+import { ConvertPool, convertToResult } from "../src/cli/convert.js";
+import { bundleWorker } from "../src/cli/worker-bundle.js";
 
 const HANGING_WORKER = new URL("./fixtures/hanging-convert-worker.mjs", import.meta.url);
 let pool: ConvertPool | undefined;
@@ -37,5 +39,32 @@ describe("ConvertPool", () => {
       [job(2, "d.txt"), job(3, "e.txt"), job(4, "f.txt")].map((j) => pool?.convert(j)),
     );
     expect(after.every((r) => r?.ok)).toBe(true);
+  });
+
+  it("started on the bundled worker, converts as the sources do: entries and rejections alike", async () => {
+    const hostile = new URL("./fixtures/hostile/", import.meta.url);
+    const files = [
+      ["seeds/000_2cee1c3ee14bd78d.txt", readFileSync("seeds/000_2cee1c3ee14bd78d.txt")],
+      ...readdirSync(hostile)
+        .filter((name) => name.endsWith(".txt"))
+        .map((name) => [name, readFileSync(new URL(name, hostile))] as const),
+    ] as const;
+    pool = await ConvertPool.start(2);
+    const threaded = await Promise.all(
+      files.map(([file, bytes], seq) => pool?.convert({ seq, file, bytes })),
+    );
+    expect(threaded).toEqual(files.map(([file, bytes]) => convertToResult(bytes, file)));
+    expect(threaded.filter((r) => r?.ok).length).toBeGreaterThan(1);
+    expect(threaded.filter((r) => r && !r.ok).length).toBeGreaterThan(1);
+  });
+
+  it("bundles the converting thread into one plain JavaScript file, removed when done", async () => {
+    const bundle = await bundleWorker(new URL("../src/cli/convert-worker.ts", import.meta.url));
+    if (!bundle) throw new Error("esbuild did not bundle the worker");
+    const code = readFileSync(bundle.url, "utf8");
+    expect(code).toContain("parentPort");
+    expect(code).not.toMatch(/from ["']\.\.?\//);
+    await bundle.dispose();
+    expect(() => readFileSync(bundle.url)).toThrow();
   });
 });

@@ -111,7 +111,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   });
 
   const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
-  const pool = threads > 1 ? new ConvertPool(threads, options.timeBudgetMs) : undefined;
+  const pool = threads > 1 ? await ConvertPool.start(threads, options.timeBudgetMs) : undefined;
   let done = files.length - changed.length;
   const finish = (i: number, hash: string, result: ConvertResult) => {
     const relative = files[i] as string;
