@@ -1,6 +1,8 @@
+import { load } from "cheerio/slim";
 import { describe, expect, it } from "vitest";
-import { cleanArticle } from "../src/article/clean.js";
+import { ARTICLE_PARSE_OPTIONS, cleanArticle } from "../src/article/clean.js";
 import { imageTypeOf } from "../src/article/media-types.js";
+import { queryAll, textOf } from "../src/article/query.js";
 import { readRfaCredits } from "../src/article/sites/rfa.js";
 import { canonicalArticleUrl, resolveSrcset, resolveUrl } from "../src/article/urls.js";
 import { MAY_JOIN_CLUSTERS, truncateText } from "../src/text.js";
@@ -271,6 +273,16 @@ describe("site profiles", () => {
 });
 
 describe("helpers", () => {
+  it("queryAll finds elements in document order, with their text", () => {
+    const $ = load(
+      '<div class="a"><p>one</p><aside class="a"><p>two <b>2</b></p></aside></div><p class="a">three</p>',
+      ARTICLE_PARSE_OPTIONS,
+      false,
+    );
+    expect(queryAll($, ".a").map((el) => el.name)).toEqual(["div", "aside", "p"]);
+    expect(queryAll($, "p").map(textOf)).toEqual(["one", "two 2", "three"]);
+  });
+
   it("types images from a table, never image/jpg", () => {
     expect(imageTypeOf("https://x.example/a.JPG")).toBe("image/jpeg");
     expect(imageTypeOf("https://x.example/a.jpg/@@images/b.webp")).toBe("image/webp");

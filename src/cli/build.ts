@@ -61,10 +61,13 @@ const THREADS_FROM = 1000;
 /** Documents queued per thread, so reading files keeps ahead of converting them without holding them all. */
 const QUEUE_PER_THREAD = 16;
 
-/** How a document is named in messages: its path as the user would type it. */
-function displayPath(seedsDir: string, relative: string): string {
+/**
+ * How the documents of a seeds folder are named in messages: their paths as the user would type them.
+ * Made once per folder: a build names every document of the archive.
+ */
+function displayPaths(seedsDir: string): (relative: string) => string {
   const base = seedsDir.split(path.sep).join("/").replace(/\/+$/, "");
-  return base === "" || base === "." ? relative : `${base}/${relative}`;
+  return base === "" || base === "." ? (relative) => relative : (relative) => `${base}/${relative}`;
 }
 
 /** Writes a file so that a reader never sees it half-written: a temporary file, then a rename. */
@@ -121,11 +124,12 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
     options.onProgress?.(++done, files.length);
   };
   const inFlight = new Set<Promise<void>>();
+  const displayPath = displayPaths(options.seedsDir);
   let converted = 0;
   try {
     for (const i of changed) {
       const relative = files[i] as string;
-      const file = displayPath(options.seedsDir, relative);
+      const file = displayPath(relative);
       // Synchronous: a page-cached seed reads in microseconds, while a promise read takes four
       // thread-pool round trips (open, stat, read, close) of the main thread's time, time the
       // converting threads then lack on a two-core machine.
@@ -169,9 +173,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const rejected: DocumentError[] = [];
   /** Each source's path below the seeds folder, to read the newest entries again. */
   const relativeOf = new Map<string, string>();
+  const displayPath = displayPaths(options.seedsDir);
   results.forEach((result, i) => {
     const relative = files[i] as string;
-    const source = displayPath(options.seedsDir, relative);
+    const source = displayPath(relative);
     relativeOf.set(source, relative);
     if (result.ok)
       keys.push({
