@@ -422,7 +422,6 @@ export async function publishFromStore(
     prepared,
     { entryCount: plan.count.entries, newestEntryMs: plan.count.newestMs },
     {
-      live,
       now: options.now,
       carried: [...carried, ...staged],
       renderKey: siteKey,

@@ -41,11 +41,6 @@ export interface PublishOptions {
   /** The publish time, epoch ms: the Last-Modified of every document whose content changed. */
   readonly now: number;
   /**
-   * The live manifest (null: none) as the caller read it while holding the publishing lease, so it
-   * cannot have changed since; read again when absent.
-   */
-  readonly live?: Manifest | null;
-  /**
    * Documents of the live version kept as they are, without rendering them again (an ingest re-renders
    * only the documents it affects). Their bodies stay where the live manifest says they are.
    */
@@ -300,7 +295,7 @@ export async function publishVersion(
 ): Promise<PublishReport> {
   const carried = options.carried ?? [];
   const version = await versionOf(documents, facts, carried);
-  const live = options.live !== undefined ? options.live : await readLiveManifest(kv, options.now);
+  const live = await readLiveManifest(kv, options.now);
   if (live?.version === version) {
     const pruned =
       options.sweep === false
