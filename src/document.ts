@@ -192,7 +192,8 @@ export function parseDocument(
   // what is read out of it (readableText), never to the markup, where NFC could join a combining mark
   // to the `>` before it.
   const body = rest.includes("\r") ? rest.replace(/\r\n?/g, "\n") : rest;
-  if (body.trim() === "")
+  // Text without markup may still be nothing a reader can see (control characters alone).
+  if (body.trim() === "" || (!body.includes("<") && readableText(body) === ""))
     throw new DocumentError(
       file,
       4,

@@ -183,6 +183,12 @@ describe("parseDocument", () => {
       ["an empty body", doc({ body: "" }), 4, /the article body is empty/],
       ["a white-space-only body", doc({ body: "  \n\t\n " }), 4, /the article body is empty/],
       [
+        "a body of control characters alone",
+        doc({ body: "\u0001 \u0008\n\uFFFE" }),
+        4,
+        /the article body is empty/,
+      ],
+      [
         "a title over the length limit",
         doc({ title: `[${"x".repeat(1001)}](${GOOD_URL})` }),
         2,
