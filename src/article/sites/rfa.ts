@@ -176,10 +176,7 @@ export const rfaProfile: SiteProfile = {
     for (let i = elements.length - 1; i >= 0 && closing.length < CREDITS_SEARCH_DEPTH; i--)
       if (elements[i]?.name === "p") closing.unshift(elements[i] as Element);
     const credits = closing
-      .map(textOf)
-      // Most paragraphs name nobody: test before making the text readable.
-      .filter((text) => CREDITS_HINT.test(text))
-      .map(readableText)
+      .map((p) => readableText(textOf(p)))
       .filter((text) => CREDITS_HINT.test(text) && text.length < 300)
       .pop();
     const people =
