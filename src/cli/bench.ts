@@ -17,19 +17,18 @@ import { ARTICLE_PARSE_OPTIONS } from "../article/clean.js";
 import { sanitizeArticle } from "../article/sanitize.js";
 import { readSiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
-import { convertDocument } from "../pipeline.js";
 import { renderAtom, renderAtomEntry } from "../render/atom.js";
 import { describeFeed } from "../render/feed-info.js";
 import { renderJson, renderJsonItem } from "../render/json.js";
 import { renderRss, renderRssItem } from "../render/rss.js";
 import { buildSite, DEFAULT_CACHE_DIR } from "./build.js";
+import { convertFile } from "./convert.js";
 import { generateDocument, writeCorpus } from "./corpus.js";
 import { measureIngestCpu, type RequestCpu } from "./ingest-bench.js";
 import { hasWrk, type LoadClientName, type LoadFigures, loadUrl } from "./load-client.js";
 import { startLocalStack } from "./local-stack.js";
 import { listSeedFiles } from "./seeds.js";
 import { printStorageBench } from "./storage-bench.js";
-import { nodeUtf8 } from "./utf8.js";
 
 const BENCH_DIR = path.join(DEFAULT_CACHE_DIR, "bench");
 const RESULTS_FILE = path.join(BENCH_DIR, "results.json");
@@ -142,12 +141,17 @@ function bestRates(stages: ReadonlyArray<readonly [count: number, run: (i: numbe
   return best;
 }
 
-/** The parse-only floor alone: htmlparser2 parsing the sample's bodies on this thread, docs/s. */
-function measureFloorOnly(docs: readonly Uint8Array[]): number {
-  const bodies = docs.map((d) => {
+/** The HTML bodies of seed documents: what the parse-only floor parses. */
+function bodiesOf(docs: readonly Uint8Array[]): string[] {
+  return docs.map((d) => {
     const text = new TextDecoder().decode(d);
     return text.slice(text.indexOf("------") + 7);
   });
+}
+
+/** The parse-only floor alone: htmlparser2 parsing the sample's bodies on this thread, docs/s. */
+function measureFloorOnly(docs: readonly Uint8Array[]): number {
+  const bodies = bodiesOf(docs);
   const [floor = 0] = bestRates([[bodies.length, (i) => parseHtml(bodies[i] as string)]]);
   return floor;
 }
@@ -164,15 +168,14 @@ function vsFloor(result: SizeResult): number {
  * work and the allowlist walk) and the allowlist serializing a parsed tree.
  */
 function measureFloor(docs: readonly Uint8Array[]) {
-  const texts = docs.map((d) => new TextDecoder().decode(d));
-  const bodies = texts.map((t) => t.slice(t.indexOf("------") + 7));
+  const bodies = bodiesOf(docs);
   const trees = bodies.map(
     (b) => (loadCheerio(b, ARTICLE_PARSE_OPTIONS, false).root().get(0) as ParentNode).children,
   );
   const n = docs.length;
   const [floor = 0, convert = 0, cheerioParse = 0, sanitizer = 0] = bestRates([
     [n, (i) => parseHtml(bodies[i] as string)],
-    [n, (i) => convertDocument(docs[i] as Uint8Array, `sample-${i}`, undefined, nodeUtf8)],
+    [n, (i) => convertFile(docs[i] as Uint8Array, `sample-${i}`)],
     [n, (i) => loadCheerio(bodies[i] as string, ARTICLE_PARSE_OPTIONS, false)],
     [n, (i) => sanitizeArticle(trees[i] as AnyNode[])],
   ]);
@@ -454,7 +457,7 @@ async function main(): Promise<void> {
   }
 
   const floor = measureFloor(sample);
-  const entries = sample.slice(0, 50).map((d, i) => convertDocument(d, `render-${i}`));
+  const entries = sample.slice(0, 50).map((d, i) => convertFile(d, `render-${i}`));
   const render = measureRender(entries);
   const serveSeconds = Number(values["serve-seconds"]);
   process.stderr.write(

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { SiteConfig } from "../config.js";
 import type { Entry, EntryKey } from "../entry.js";
 import { DocumentError } from "../errors.js";
-import { type Collision, convertDocument, mergeEntries } from "../pipeline.js";
+import { type Collision, mergeEntries } from "../pipeline.js";
 import { renderSite, type SiteDocument } from "../publish.js";
 import {
   BuildCache,
@@ -19,9 +19,8 @@ import {
   type ConvertResult,
   contentHash,
 } from "./build-cache.js";
-import { ConvertPool, convertToResult, defaultThreads } from "./convert.js";
+import { ConvertPool, convertFile, convertToResult, defaultThreads } from "./convert.js";
 import { listSeedFiles } from "./seeds.js";
-import { nodeUtf8 } from "./utf8.js";
 
 export interface BuildOptions {
   /** Folder of seed documents. */
@@ -191,14 +190,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const newest: Entry[] = [];
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
     const relative = relativeOf.get(key.source) as string;
-    newest.push(
-      convertDocument(
-        await readFile(path.join(options.seedsDir, relative)),
-        key.source,
-        undefined,
-        nodeUtf8,
-      ),
-    );
+    newest.push(convertFile(await readFile(path.join(options.seedsDir, relative)), key.source));
   }
   const documents = renderSite(newest, options.config);
   await mkdir(options.outDir, { recursive: true });

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { Entry } from "../entry.js";
 import { DocumentError } from "../errors.js";
 import { convertDocument } from "../pipeline.js";
 import type { ConvertResult } from "./build-cache.js";
@@ -11,12 +12,20 @@ import { nodeUtf8 } from "./utf8.js";
 import { bundleWorker, type WorkerBundle } from "./worker-bundle.js";
 
 /**
+ * Converts one document as the build does: the core's conversion, with Node's UTF-8 decoder.
+ * @throws DocumentError naming the file, the line and what is wrong.
+ */
+export function convertFile(bytes: Uint8Array, file: string): Entry {
+  return convertDocument(bytes, file, undefined, nodeUtf8);
+}
+
+/**
  * Converts one document, turning any failure into a rejection that names the file and line.
  * @example convertToResult(bytes, "seeds/a.txt") // { ok: true, id: "https://…", publishedMs: …, updatedMs: … }
  */
 export function convertToResult(bytes: Uint8Array, file: string): ConvertResult {
   try {
-    const entry = convertDocument(bytes, file, undefined, nodeUtf8);
+    const entry = convertFile(bytes, file);
     return { ok: true, id: entry.id, publishedMs: entry.publishedMs, updatedMs: entry.updatedMs };
   } catch (error) {
     if (error instanceof DocumentError)
