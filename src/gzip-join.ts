@@ -7,8 +7,9 @@
  * segments in order, an empty final block, then the CRC-32 and the length of the whole text: the CRC
  * comes from the segments' own CRCs (CRC-32 is linear, so crc(A‖B) = crc(A)·x^(8·|B|) ⊕ crc(B) mod P),
  * never from the text. Small pieces (a feed's head, separators) need no compressor: they become stored
- * blocks. Pieces are compressed with pako (zlib's deflate in JavaScript): the same bytes in Node and in
- * workerd, and no `node:` import in the core.
+ * blocks. Pieces are compressed with the runtime's own zlib where it has one (Node; workerd with
+ * `nodejs_compat`), else with pako (zlib's deflate in JavaScript): the same bytes either way, and no
+ * `node:` import in the core.
  */
 import { Deflate, Z_SYNC_FLUSH } from "pako";
 import { concatBytes } from "./bytes.js";
@@ -71,17 +72,37 @@ const X_POW_2K = (() => {
   return powers;
 })();
 
+/** x^(8·length) mod P: what appending `length` bytes multiplies a CRC by. */
+function shiftFor(length: number): number {
+  // A product of x^(2^k) over the bits of 8·length.
+  let shift = 0x80000000;
+  let n = length;
+  for (let k = 3; n > 0; k++, n = Math.floor(n / 2))
+    if (n % 2 === 1) shift = multiplyModP(X_POW_2K[k] as number, shift);
+  return shift;
+}
+
 /**
  * The CRC-32 of A‖B from A's CRC, B's CRC and B's length.
  * @example combineCrc32(crc32(a), crc32(b), b.length) === crc32(concat(a, b)) // true
  */
 export function combineCrc32(crcA: number, crcB: number, lengthB: number): number {
-  // x^(8·lengthB) mod P, as a product of x^(2^k) over the bits of 8·lengthB.
-  let shift = 0x80000000;
-  let n = lengthB;
-  for (let k = 3; n > 0; k++, n = Math.floor(n / 2))
-    if (n % 2 === 1) shift = multiplyModP(X_POW_2K[k] as number, shift);
-  return (multiplyModP(shift, crcA) ^ crcB) >>> 0;
+  return (multiplyModP(shiftFor(lengthB), crcA) ^ crcB) >>> 0;
+}
+
+/**
+ * Each segment's shift, kept as long as the segment is: a stored entry's segments are joined into
+ * several feeds per publish, and the isolate's piece cache keeps them from one publish to the next.
+ */
+const segmentShifts = new WeakMap<DeflateSegment, number>();
+
+function segmentShift(segment: DeflateSegment): number {
+  let shift = segmentShifts.get(segment);
+  if (shift === undefined) {
+    shift = shiftFor(segment.size);
+    segmentShifts.set(segment, shift);
+  }
+  return shift;
 }
 
 /** The largest stored block DEFLATE allows. */
@@ -110,20 +131,14 @@ export function storedSegment(data: Uint8Array): DeflateSegment {
 const DEFLATE_LEVEL = 6;
 
 /**
- * A text's bytes as one raw DEFLATE segment ending in a sync flush (no final block), ready to join.
- * @example gunzipSync(joinGzip([compressSegment(bytes)])) // bytes
+ * A raw DEFLATE compressor at DEFLATE_LEVEL that ends its output with a sync flush; `windowBits` and
+ * `memLevel` as zlib takes them.
  */
-export function compressSegment(data: Uint8Array): DeflateSegment {
-  // A window no larger than the text (plus zlib's lookahead) loses nothing, and a smaller window and
-  // hash table are less for pako to allocate and clear: 20 % faster on seed-sized pieces, same bytes
-  // out for them, and any inflater reads a smaller window.
-  const windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(data.length + 262))));
-  const deflate = new Deflate({
-    raw: true,
-    level: DEFLATE_LEVEL,
-    windowBits,
-    memLevel: Math.max(1, Math.min(8, windowBits - 7)),
-  });
+export type RawDeflate = (data: Uint8Array, windowBits: number, memLevel: number) => Uint8Array;
+
+/** pako: zlib's deflate ported to JavaScript, for any runtime. */
+const pakoDeflate: RawDeflate = (data, windowBits, memLevel) => {
+  const deflate = new Deflate({ raw: true, level: DEFLATE_LEVEL, windowBits, memLevel });
   const chunks: Uint8Array[] = [];
   deflate.onData = (chunk) => {
     chunks.push(chunk);
@@ -132,7 +147,70 @@ export function compressSegment(data: Uint8Array): DeflateSegment {
     throw new EdgefeedError(
       `deflate of ${data.length} bytes failed: ${deflate.msg || deflate.err}`,
     );
-  return { bytes: concatBytes(chunks), crc: crc32(data), size: data.length };
+  return concatBytes(chunks);
+};
+
+/** The part of `node:zlib` the native compressor uses. */
+interface ZlibModule {
+  deflateRawSync(
+    data: Uint8Array,
+    options: { level: number; windowBits: number; memLevel: number; finishFlush: number },
+  ): Uint8Array;
+  readonly constants: { readonly Z_SYNC_FLUSH: number };
+}
+
+/**
+ * zlib itself, where the runtime has it built in: Node, and workerd with `nodejs_compat` (its own zlib
+ * in C++, so an ingest's CPU time is not spent in JavaScript). Found with `process.getBuiltinModule`,
+ * so the core imports nothing from `node:` and runs where neither exists, on pako.
+ */
+function builtinDeflate(): RawDeflate | undefined {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process;
+  let zlib: ZlibModule | undefined;
+  try {
+    zlib = runtime?.getBuiltinModule?.("node:zlib") as ZlibModule | undefined;
+  } catch {
+    return undefined;
+  }
+  if (typeof zlib?.deflateRawSync !== "function") return undefined;
+  const { deflateRawSync, constants } = zlib;
+  return (data, windowBits, memLevel) => {
+    const out = deflateRawSync(data, {
+      level: DEFLATE_LEVEL,
+      windowBits,
+      memLevel,
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
+    // A plain view of the Buffer's bytes, as every other segment is.
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  };
+}
+
+/**
+ * The compressors this runtime has. Both are zlib's deflate with the same settings, so they write the
+ * same bytes (the tests check it in Node and in workerd): which one ran never shows in a feed.
+ */
+export const RAW_DEFLATES: { readonly pako: RawDeflate; readonly builtin?: RawDeflate } = (() => {
+  const builtin = builtinDeflate();
+  return builtin ? { pako: pakoDeflate, builtin } : { pako: pakoDeflate };
+})();
+
+/**
+ * A text's bytes as one raw DEFLATE segment ending in a sync flush (no final block), ready to join:
+ * with the runtime's zlib where it has one, else with pako.
+ * @example gunzipSync(joinGzip([compressSegment(bytes)])) // bytes
+ */
+export function compressSegment(
+  data: Uint8Array,
+  deflate: RawDeflate = RAW_DEFLATES.builtin ?? RAW_DEFLATES.pako,
+): DeflateSegment {
+  // A window no larger than the text (plus zlib's lookahead) loses nothing, and a smaller window and
+  // hash table are less to allocate and clear: 20 % faster on seed-sized pieces, same bytes out for
+  // them, and any inflater reads a smaller window.
+  const windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(data.length + 262))));
+  const memLevel = Math.max(1, Math.min(8, windowBits - 7));
+  return { bytes: deflate(data, windowBits, memLevel), crc: crc32(data), size: data.length };
 }
 
 /** gzip header: deflate, no flags, no time (the same text always gives the same bytes), OS unknown. */
@@ -155,7 +233,7 @@ export function joinGzip(segments: readonly DeflateSegment[]): Uint8Array {
   for (const segment of segments) {
     out.set(segment.bytes, at);
     at += segment.bytes.length;
-    crc = combineCrc32(crc, segment.crc, segment.size);
+    crc = (multiplyModP(segmentShift(segment), crc) ^ segment.crc) >>> 0;
     size += segment.size;
   }
   out.set(FINAL_BLOCK, at);

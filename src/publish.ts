@@ -136,7 +136,10 @@ export function renderIndexDocument(
 export const CONTENT_ENCODINGS = ["identity", "gzip", "br"] as const;
 export type ContentEncoding = (typeof CONTENT_ENCODINGS)[number];
 
-/** The `CompressionStream` format of each coding; brotli needs a runtime that has it (Node ≥ 22.15). */
+/**
+ * The `CompressionStream` format of each coding; brotli needs a runtime that has it (Node ≥ 22.15).
+ * gzip bodies are made by src/gzip-join.ts instead, with the same compressor as feeds' pieces.
+ */
 const COMPRESSION_FORMATS: Readonly<Record<Exclude<ContentEncoding, "identity">, string>> = {
   gzip: "gzip",
   br: "brotli",
@@ -204,14 +207,21 @@ export async function contentHash(text: string | Uint8Array): Promise<string> {
 /** The formats `CompressionStream` takes; "brotli" is newer than the declared types. */
 type CompressionFormatName = ConstructorParameters<typeof CompressionStream>[0];
 
+const compressible = new Map<string, boolean>();
+
 /** Whether this runtime's CompressionStream can make a format ("brotli" is missing from older ones). */
 function canCompress(format: string): boolean {
-  try {
-    new CompressionStream(format as CompressionFormatName);
-    return true;
-  } catch {
-    return false;
+  let can = compressible.get(format);
+  if (can === undefined) {
+    try {
+      new CompressionStream(format as CompressionFormatName);
+      can = true;
+    } catch {
+      can = false;
+    }
+    compressible.set(format, can);
   }
+  return can;
 }
 
 async function compress(bytes: Uint8Array, format: string): Promise<Uint8Array> {
@@ -412,9 +422,11 @@ export async function prepareDocuments(
       const compressed = await Promise.all(
         encodings.map(async (encoding): Promise<DocumentVariant> => {
           // A feed's gzip body is joined from its pieces' segments; nothing is compressed again.
+          // Any other gzip body is one segment, compressed as pieces are (the runtime's zlib where it
+          // has one: synchronous, and no stream to set up).
           const bytes =
-            encoding === "gzip" && feed?.gzip
-              ? feed.gzip
+            encoding === "gzip"
+              ? (feed?.gzip ?? joinGzip([compressSegment(identityBytes())]))
               : await compress(identityBytes(), COMPRESSION_FORMATS[encoding]);
           return { encoding, etag: `"${hash}-${encoding}"`, size: bytes.length, bytes };
         }),

@@ -3,11 +3,14 @@ import { constants, deflateRawSync, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
   combineCrc32,
+  compressSegment,
   crc32,
   type DeflateSegment,
   joinGzip,
+  RAW_DEFLATES,
   storedSegment,
 } from "../src/gzip-join.js";
+import { DEFLATE_CASES } from "./helpers/deflate-cases.js";
 
 /** An independent inflater (a JavaScript port of zlib), to check what Node's zlib accepts too. */
 const pako = createRequire(import.meta.url)("pako") as { ungzip(data: Uint8Array): Uint8Array };
@@ -58,6 +61,29 @@ describe("crc32", () => {
       const both = encoder.encode(a + b);
       expect(combineCrc32(crc32(left), crc32(right), right.length)).toBe(crc32(both));
     }
+  });
+});
+
+describe("compressSegment", () => {
+  it("uses Node's own zlib, which writes the same bytes as pako", () => {
+    const { builtin, pako: fallback } = RAW_DEFLATES;
+    expect(builtin).toBeDefined();
+    for (const [what, data] of DEFLATE_CASES) {
+      const native = compressSegment(data);
+      expect(native.bytes, what).toEqual(compressSegment(data, fallback).bytes);
+      expect(native.size, what).toBe(data.length);
+      expect(native.crc, what).toBe(crc32(data));
+    }
+  });
+
+  it("ends each segment with a sync flush, so segments join into one member any decoder reads", async () => {
+    const segments = DEFLATE_CASES.map(([, data]) => compressSegment(data));
+    for (const segment of segments)
+      expect([...segment.bytes.subarray(-4)]).toEqual([0, 0, 0xff, 0xff]);
+    const expected = Buffer.concat(DEFLATE_CASES.map(([, data]) => data));
+    const gzip = joinGzip(segments);
+    expect(Buffer.from(gunzipSync(gzip)).equals(expected)).toBe(true);
+    expect(Buffer.from(pako.ungzip(gzip)).equals(expected)).toBe(true);
   });
 });
 

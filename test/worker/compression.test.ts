@@ -1,6 +1,8 @@
 import { reset } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { compressSegment, RAW_DEFLATES } from "../../src/gzip-join.js";
+import { DEFLATE_CASES } from "../helpers/deflate-cases.js";
 import { decodeBody, publishSite, renderedBody, request } from "./helpers.js";
 
 beforeEach(async () => {
@@ -69,5 +71,14 @@ describe("content coding", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Encoding")).toBe("gzip");
     expect(await response.text()).toBe(renderedBody("feed.json"));
+  });
+});
+
+describe("compressing pieces in workerd", () => {
+  it("uses the runtime's zlib (nodejs_compat), which writes the same bytes as pako", () => {
+    const { builtin, pako } = RAW_DEFLATES;
+    expect(builtin).toBeDefined();
+    for (const [what, data] of DEFLATE_CASES)
+      expect(compressSegment(data).bytes, what).toEqual(compressSegment(data, pako).bytes);
   });
 });
