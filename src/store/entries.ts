@@ -899,14 +899,16 @@ export class EntryStore {
 
   /** Records that the live version was rendered from `seq`: its changes are published. */
   async markPublished(seq: number): Promise<void> {
-    await this.run("published", () =>
-      this.db.batch([
-        this.db.prepare("DELETE FROM dirty WHERE seq <= ?").bind(seq),
-        this.db
-          .prepare("UPDATE site_state SET value = MAX(value, ?) WHERE key = 'published_seq'")
-          .bind(seq),
-      ]),
-    );
+    await this.run("published", () => this.db.batch(this.markPublishedStatements(seq)));
+  }
+
+  private markPublishedStatements(seq: number): D1PreparedStatement[] {
+    return [
+      this.db.prepare("DELETE FROM dirty WHERE seq <= ?").bind(seq),
+      this.db
+        .prepare("UPDATE site_state SET value = MAX(value, ?) WHERE key = 'published_seq'")
+        .bind(seq),
+    ];
   }
 
   /**
@@ -935,14 +937,19 @@ export class EntryStore {
     });
   }
 
-  /** Gives up the lease held until `until`; the store's counters after it (one round trip). */
-  async unlock(until: number): Promise<StoreState> {
+  /**
+   * Gives up the lease held until `until`; the store's counters after it (one round trip). With
+   * `publishedSeq`, first records it as `markPublished` does, in the same round trip.
+   */
+  async unlock(until: number, publishedSeq?: number): Promise<StoreState> {
     return this.run("lock", async () => {
-      const [, state] = await this.db.batch<Row>([
+      const statements = [
+        ...(publishedSeq === undefined ? [] : this.markPublishedStatements(publishedSeq)),
         this.setLockStatement(0, "value = ?", until),
         this.readState(),
-      ]);
-      return stateOf(state?.results ?? []);
+      ];
+      const results = await this.db.batch<Row>(statements);
+      return stateOf(results.at(-1)?.results ?? []);
     });
   }
 

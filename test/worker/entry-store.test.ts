@@ -157,3 +157,24 @@ describe("EntryStore.planReads", () => {
     expect(plan.newest[0]?.listing?.title).toBe("Article 9, corrected");
   });
 });
+
+describe("EntryStore.unlock", () => {
+  it("with a published seq, records it as markPublished does and frees the lease, in one call", async () => {
+    const store = await storeWithHistory();
+    const { locked, state } = await store.tryLock(OLDER_MS, OLDER_MS + 30_000);
+    expect(locked).toBe(true);
+    expect(state.publishedSeq).toBeLessThan(state.seq);
+    expect(await store.dirtyGroups()).not.toEqual([]);
+
+    const after = await store.unlock(OLDER_MS + 30_000, state.seq);
+    expect(after.publishedSeq).toBe(state.seq);
+    expect(await store.dirtyGroups()).toEqual([]);
+    // The lease is free again: the next publisher takes it at once.
+    expect((await store.tryLock(OLDER_MS + 1, OLDER_MS + 30_001)).locked).toBe(true);
+    // Without a seq nothing is recorded: a change after the publish stays unpublished.
+    expect(await store.save(await write(entry(3)), null)).toBe("created");
+    const released = await store.unlock(OLDER_MS + 30_001);
+    expect(released.publishedSeq).toBe(state.seq);
+    expect(released.seq).toBeGreaterThan(state.seq);
+  });
+});
