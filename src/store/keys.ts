@@ -40,6 +40,14 @@ export function shelfKey(version: string, contentHash: string): string {
 }
 
 /**
+ * The content hash a shelf's key names, or undefined for a key that is not a shelf's.
+ * @example shelfHashOf("site/v/3f2a9c/shelf-77d0e1.json") // "77d0e1"
+ */
+export function shelfHashOf(key: string): string | undefined {
+  return /\/shelf-([0-9a-f]+)\.json$/.exec(key)?.[1];
+}
+
+/**
  * A staging prefix's name: the time in base 36 and 8 random hex digits, so no two publishes share one
  * and a sweep can tell a young one (a publish may still be writing it) from a leftover.
  * @example stagingName(1795651200000) // "mrgd2v40-1f3a9c2e"

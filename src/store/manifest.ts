@@ -5,6 +5,7 @@
 import type { ContentEncoding } from "../publish.js";
 import { CONTENT_ENCODINGS } from "../publish.js";
 import { StoreError } from "./errors.js";
+import { versionOfKey } from "./keys.js";
 
 /** Bumped when the manifest's shape changes incompatibly. */
 export const MANIFEST_SCHEMA = 1;
@@ -46,9 +47,48 @@ export function storedVersion(manifest: Manifest, doc: ManifestDocument): string
   return doc.storedIn ?? manifest.version;
 }
 
-/** Every version whose keys this manifest's documents are read from. */
+/**
+ * Every version whose keys this manifest reads: its documents' bodies, and its shelves (an unchanged
+ * shelf stays under the version that wrote it).
+ */
 export function referencedVersions(manifest: Manifest): Set<string> {
-  return new Set([manifest.version, ...manifest.documents.map((d) => storedVersion(manifest, d))]);
+  const versions = new Set([
+    manifest.version,
+    ...manifest.documents.map((d) => storedVersion(manifest, d)),
+  ]);
+  for (const shelf of shelvesOf(manifest)) {
+    const version = versionOfKey(shelf.key);
+    if (version !== undefined) versions.add(version);
+  }
+  return versions;
+}
+
+/** A list of the documents below one folder, kept under a key of its own. */
+export interface ShelfRef {
+  readonly key: string;
+  readonly count: number;
+  /**
+   * The folder its documents lie below ("archive/", "category/"); absent for the one shelf of every
+   * folder that manifests written before shelves were split name.
+   */
+  readonly folder?: string;
+}
+
+/** The folder a shelved document lies below, slash included: "archive/" for "archive/3.atom". */
+export function folderOf(path: string): string {
+  return path.slice(0, path.indexOf("/") + 1);
+}
+
+/** A manifest's shelves: one per folder, or the single shelf of an older manifest. */
+export function shelvesOf(manifest: Manifest): readonly ShelfRef[] {
+  return manifest.shelves ?? (manifest.shelf ? [manifest.shelf] : []);
+}
+
+/** The shelf that lists a path, if the manifest keeps the path on one. */
+export function shelfFor(manifest: Manifest, path: string): ShelfRef | undefined {
+  if (!isShelved(path)) return undefined;
+  const folder = folderOf(path);
+  return shelvesOf(manifest).find((shelf) => shelf.folder === undefined || shelf.folder === folder);
 }
 
 export interface Manifest {
@@ -68,13 +108,16 @@ export interface Manifest {
    */
   readonly documents: readonly ManifestDocument[];
   /**
-   * Where the documents below a folder (archive pages, category feeds) are listed: a key of the
-   * version's, holding a JSON array of them. The pointer, which every request reads, then stays the
+   * Where the documents below the folders (archive pages, category feeds) are listed, one shelf per
+   * folder: a key holding a JSON array of them. The pointer, which every request reads, then stays the
    * same size however large the archive grows (a 100,000-entry site has some 6,000 archive documents);
-   * a request for an archive page reads the list once per isolate. Absent when there are none, and in
-   * manifests written before it existed, which list every document.
+   * a request for an archive page reads its folder's list once per isolate. A publish that changes no
+   * document of a folder names the same shelf again, under the version that wrote it: an ingest
+   * rewrites the category list, not the archive's. Absent when there are none.
    */
-  readonly shelf?: { readonly key: string; readonly count: number };
+  readonly shelves?: readonly ShelfRef[];
+  /** The one shelf of every folder, in manifests written before `shelves`; read, never written. */
+  readonly shelf?: ShelfRef;
   /**
    * Versions that must stay in storage: those this manifest and the one it replaced read from (a reader
    * that read the old pointer can still finish). Absent in manifests of whole-build publishes.
@@ -108,6 +151,15 @@ function isVariant(value: unknown): value is ManifestVariant {
     isCount(value.size) &&
     (value.decodedFrom === undefined ||
       (value.decodedFrom === "gzip" && value.encoding === "identity"))
+  );
+}
+
+function isShelfRef(value: unknown): value is ShelfRef {
+  return (
+    isObject(value) &&
+    typeof value.key === "string" &&
+    isCount(value.count) &&
+    (value.folder === undefined || typeof value.folder === "string")
   );
 }
 
@@ -155,8 +207,12 @@ export function parseManifest(text: string, key: string): Manifest {
     (value.newestEntryMs === null || isCount(value.newestEntryMs)) &&
     Array.isArray(value.documents) &&
     value.documents.every(isDocument) &&
-    (value.shelf === undefined ||
-      (isObject(value.shelf) && typeof value.shelf.key === "string" && isCount(value.shelf.count)));
+    (value.shelf === undefined || isShelfRef(value.shelf)) &&
+    (value.shelves === undefined ||
+      (Array.isArray(value.shelves) &&
+        value.shelves.every(
+          (shelf) => isShelfRef(shelf) && typeof shelf.folder === "string" && shelf.folder !== "",
+        )));
   if (!ok) throw new StoreError(key, "holds a manifest with missing or malformed fields");
   return value as unknown as Manifest;
 }

@@ -12,6 +12,7 @@ import { StoreError } from "./errors.js";
 import {
   CURRENT_KEY,
   documentKey,
+  shelfHashOf,
   shelfKey,
   stagingTime,
   VERSIONS_PREFIX,
@@ -19,16 +20,20 @@ import {
 } from "./keys.js";
 import {
   type DocumentMetadata,
+  documentAt,
   findDocument,
+  folderOf,
   httpDate,
   isShelved,
   MANIFEST_SCHEMA,
   type Manifest,
   type ManifestDocument,
   referencedVersions,
+  type ShelfRef,
+  shelvesOf,
   storedVersion,
 } from "./manifest.js";
-import { readManifest, readShelf } from "./read.js";
+import { readManifest, readShelves } from "./read.js";
 import { ShelfCache } from "./shelf-cache.js";
 
 /** Facts about the archive that /health reports. */
@@ -72,12 +77,14 @@ export interface PublishReport {
 
 /**
  * The version name of a build: a hash of what its documents are and of the facts /health reports, so
- * the same build always has the same name.
+ * the same build always has the same name; `shelves` are the content hashes of the shelves listing the
+ * kept documents that `carried` leaves out.
  */
 export async function versionOf(
   documents: readonly PreparedDocument[],
   facts: ArchiveFacts,
   carried: readonly ManifestDocument[] = [],
+  shelves: readonly string[] = [],
 ): Promise<string> {
   const identity = documents.map((doc) => [
     doc.path,
@@ -95,8 +102,10 @@ export async function versionOf(
     doc.lastModifiedMs,
   ]);
   const parts: unknown[] = [identity, facts.entryCount, facts.newestEntryMs];
-  // Whole-build publishes keep the names they always had.
+  // Whole-build publishes keep the names they always had. Kept documents on a shelf are named by their
+  // shelf's content hash, not listed one by one (thousands in a large archive).
   if (kept.length > 0) parts.push(kept);
+  if (shelves.length > 0) parts.push(["shelves", shelves]);
   return (await contentHash(JSON.stringify(parts))).slice(0, 16);
 }
 
@@ -120,7 +129,7 @@ export async function readLiveManifest(
   }
   if (pointer === null) return null;
   try {
-    const shelved = await readShelf(kv, pointer, publishedShelves);
+    const shelved = await readShelves(kv, pointer, publishedShelves);
     return shelved.length === 0
       ? pointer
       : { ...pointer, documents: [...pointer.documents, ...shelved] };
@@ -202,21 +211,19 @@ export interface StoredDocuments {
   readonly written: number;
 }
 
-/**
- * Writes the bodies of prepared documents under `version`'s prefix and returns their manifest
- * entries (those written name no `storedIn`: the caller says where they are when that is not the
- * manifest's own version); nothing is published until a manifest naming them is. With `incremental`, a document whose
- * tags equal the live one's is not written again: its entry names the version holding its bodies.
- * Last-Modified moves only when a document's content does.
- * @throws StoreError naming the first key that could not be written (every write has settled by then).
- */
-export async function storeDocuments(
-  kv: KVNamespace,
-  version: string,
+/** Prepared documents' manifest entries, and which of them reuse the live bodies. */
+interface PlannedDocuments {
+  readonly entries: readonly ManifestDocument[];
+  readonly reused: readonly boolean[];
+}
+
+type StoreOptions = Pick<PublishOptions, "now" | "caching"> & { readonly incremental: boolean };
+
+function planDocuments(
   documents: readonly PreparedDocument[],
   live: Manifest | null,
-  options: Pick<PublishOptions, "now" | "caching"> & { readonly incremental: boolean },
-): Promise<StoredDocuments> {
+  options: StoreOptions,
+): PlannedDocuments {
   const reused: boolean[] = [];
   const entries: ManifestDocument[] = documents.map((doc) => {
     const before = live ? findDocument(live, doc.path) : undefined;
@@ -245,7 +252,20 @@ export async function storeDocuments(
       ...(caching ? { caching } : {}),
     };
   });
+  return { entries, reused };
+}
 
+/**
+ * Writes the bodies of planned documents not reused under `version`'s prefix; how many keys.
+ * @throws StoreError naming the first key that could not be written (every write has settled by then).
+ */
+async function writeBodies(
+  kv: KVNamespace,
+  version: string,
+  documents: readonly PreparedDocument[],
+  { entries, reused }: PlannedDocuments,
+  now: number,
+): Promise<number> {
   const bodies = documents.flatMap((doc, i) =>
     reused[i]
       ? []
@@ -256,7 +276,7 @@ export async function storeDocuments(
             contentType: doc.contentType,
             etag: variant.etag,
             encoding: variant.encoding,
-            lastModified: httpDate(entries[i]?.lastModifiedMs ?? options.now),
+            lastModified: httpDate(entries[i]?.lastModifiedMs ?? now),
           };
           return [
             {
@@ -280,7 +300,81 @@ export async function storeDocuments(
       { cause: result.reason },
     );
   }
-  return { documents: entries, written: bodies.length };
+  return bodies.length;
+}
+
+/**
+ * Writes the bodies of prepared documents under `version`'s prefix and returns their manifest
+ * entries (those written name no `storedIn`: the caller says where they are when that is not the
+ * manifest's own version); nothing is published until a manifest naming them is. With `incremental`, a document whose
+ * tags equal the live one's is not written again: its entry names the version holding its bodies.
+ * Last-Modified moves only when a document's content does.
+ * @throws StoreError naming the first key that could not be written (every write has settled by then).
+ */
+export async function storeDocuments(
+  kv: KVNamespace,
+  version: string,
+  documents: readonly PreparedDocument[],
+  live: Manifest | null,
+  options: StoreOptions,
+): Promise<StoredDocuments> {
+  const planned = planDocuments(documents, live, options);
+  return {
+    documents: planned.entries,
+    written: await writeBodies(kv, version, documents, planned, options.now),
+  };
+}
+
+/** One folder's shelf in a publish: the live one named again, or a new list to write. */
+interface PlannedShelf {
+  readonly folder: string;
+  readonly documents: readonly ManifestDocument[];
+  /** Content hash (16 hex digits) of the list's JSON. */
+  readonly hash: string;
+  /** The live shelf, when this folder's documents are exactly the ones it lists. */
+  readonly reused?: ShelfRef;
+  /** The list's JSON, to write when not reused. */
+  readonly text?: string;
+}
+
+/**
+ * The shelves of a manifest's documents below folders, one per folder in folder order. A folder whose
+ * documents are all the live shelf's own (carried unchanged, the same objects) keeps that shelf: no
+ * list of thousands of archive pages is serialized, hashed and written again per ingest.
+ */
+async function planShelves(
+  documents: readonly ManifestDocument[],
+  live: Manifest | null,
+): Promise<PlannedShelf[]> {
+  const byFolder = new Map<string, ManifestDocument[]>();
+  for (const doc of documents) {
+    if (!isShelved(doc.path)) continue;
+    const folder = folderOf(doc.path);
+    const list = byFolder.get(folder);
+    if (list) list.push(doc);
+    else byFolder.set(folder, [doc]);
+  }
+  const liveShelves = live ? shelvesOf(live) : [];
+  const planned: PlannedShelf[] = [];
+  for (const folder of [...byFolder.keys()].sort()) {
+    const docs = byFolder.get(folder) ?? [];
+    const before = liveShelves.find((shelf) => shelf.folder === folder);
+    const listed = before ? publishedShelves.get(before.key) : undefined;
+    const hash = before ? shelfHashOf(before.key) : undefined;
+    if (
+      before &&
+      listed &&
+      hash !== undefined &&
+      listed.length === docs.length &&
+      docs.every((doc) => documentAt(listed, doc.path) === doc)
+    ) {
+      planned.push({ folder, documents: listed, hash, reused: before });
+      continue;
+    }
+    const text = JSON.stringify(docs);
+    planned.push({ folder, documents: docs, hash: (await contentHash(text)).slice(0, 16), text });
+  }
+  return planned;
 }
 
 /**
@@ -294,8 +388,19 @@ export async function publishVersion(
   options: PublishOptions,
 ): Promise<PublishReport> {
   const carried = options.carried ?? [];
-  const version = await versionOf(documents, facts, carried);
+  // Incremental publishes (those that carry documents) write only what changed; the bodies of an
+  // unchanged document stay under the version that wrote them.
+  const incremental = options.carried !== undefined;
   const live = await readLiveManifest(kv, options.now);
+  const planned = planDocuments(documents, live, { ...options, incremental });
+  const manifestDocuments = [...planned.entries, ...carried.map((doc) => withStore(live, doc))];
+  const shelves = await planShelves(manifestDocuments, live);
+  const version = await versionOf(
+    documents,
+    facts,
+    carried.filter((doc) => !isShelved(doc.path)),
+    incremental ? shelves.map((shelf) => shelf.hash) : [],
+  );
   if (live?.version === version) {
     const pruned =
       options.sweep === false
@@ -304,53 +409,51 @@ export async function publishVersion(
     return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
   }
 
-  // Incremental publishes (those that carry documents) write only what changed; the bodies of an
-  // unchanged document stay under the version that wrote them.
-  const incremental = options.carried !== undefined;
-  const stored = await storeDocuments(kv, version, documents, live, { ...options, incremental });
-  const manifestDocuments = [...stored.documents, ...carried.map((doc) => withStore(live, doc))];
-
-  const manifest: Manifest = {
+  const written = await writeBodies(kv, version, documents, planned, options.now);
+  // Documents below a folder go on their folder's shelf, so the pointer every request reads stays
+  // small. A shelf's key names its content, so a cached shelf is never stale.
+  const refs: ShelfRef[] = shelves.map(
+    (shelf) =>
+      shelf.reused ?? {
+        key: shelfKey(version, shelf.hash),
+        count: shelf.documents.length,
+        folder: shelf.folder,
+      },
+  );
+  const pointer: Manifest = {
     schema: MANIFEST_SCHEMA,
     version,
     previousVersion: live?.version ?? null,
     publishedMs: options.now,
     entryCount: facts.entryCount,
     newestEntryMs: facts.newestEntryMs,
-    documents: manifestDocuments,
+    documents: manifestDocuments.filter((doc) => !isShelved(doc.path)),
+    ...(refs.length > 0 ? { shelves: refs } : {}),
     ...(options.renderKey !== undefined ? { renderKey: options.renderKey } : {}),
     ...(options.seq !== undefined ? { seq: options.seq } : {}),
   };
-  // Every version this manifest or the live one reads from stays: a reader that read the old pointer
-  // can still finish, whatever kind of publish this is (a deploy replacing an ingested site included).
-  const retained = new Set(referencedVersions(manifest));
+  // Every version this manifest or the live one reads from stays (a reused shelf's among them): a
+  // reader that read the old pointer can still finish, whatever kind of publish this is (a deploy
+  // replacing an ingested site included).
+  const retained = referencedVersions({ ...pointer, documents: manifestDocuments });
   if (live) for (const v of referencedVersions(live)) retained.add(v);
   retained.delete(version);
-  if (retained.size > 0) Object.assign(manifest, { retainedVersions: [...retained].sort() });
-  // Documents below a folder go on the version's shelf, so the pointer every request reads stays small.
-  // Its key names its content, so a cached shelf is never stale: never two lists under one key.
-  const shelved = manifest.documents.filter((doc) => isShelved(doc.path));
-  const shelfText = JSON.stringify(shelved);
-  const pointer: Manifest =
-    shelved.length === 0
-      ? manifest
-      : {
-          ...manifest,
-          documents: manifest.documents.filter((doc) => !isShelved(doc.path)),
-          shelf: {
-            key: shelfKey(version, (await contentHash(shelfText)).slice(0, 16)),
-            count: shelved.length,
-          },
-        };
-  if (pointer.shelf) {
+  if (retained.size > 0) Object.assign(pointer, { retainedVersions: [...retained].sort() });
+  const newShelves = shelves.flatMap((shelf, i) => {
+    const ref = refs[i];
+    if (ref) publishedShelves.set(ref.key, shelf.documents);
+    return shelf.text !== undefined && ref ? [{ key: ref.key, text: shelf.text }] : [];
+  });
+  for (const { key, text } of newShelves) {
     try {
-      await kv.put(pointer.shelf.key, shelfText);
-      publishedShelves.set(pointer.shelf.key, shelved);
+      await kv.put(key, text);
     } catch (cause) {
       throw new StoreError(
-        pointer.shelf.key,
+        key,
         "could not be written; the live version is unchanged, publish again",
-        { cause },
+        {
+          cause,
+        },
       );
     }
   }
@@ -366,15 +469,15 @@ export async function publishVersion(
 
   const pruned = await pruneVersions(
     kv,
-    versionsToKeep(manifest),
+    versionsToKeep(pointer),
     options.sweep === false && live ? versionsToKeep(live) : undefined,
     options.now,
   );
   return {
     version,
-    previousVersion: manifest.previousVersion,
+    previousVersion: pointer.previousVersion,
     switched: true,
-    written: stored.written + (pointer.shelf ? 1 : 0),
+    written: written + newShelves.length,
     pruned,
   };
 }

@@ -4,7 +4,14 @@
 import type { ContentEncoding } from "../publish.js";
 import { StoreError } from "./errors.js";
 import { CURRENT_KEY, documentKey } from "./keys.js";
-import { type Manifest, type ManifestDocument, parseManifest, parseShelf } from "./manifest.js";
+import {
+  type Manifest,
+  type ManifestDocument,
+  parseManifest,
+  parseShelf,
+  type ShelfRef,
+  shelvesOf,
+} from "./manifest.js";
 import type { ShelfCache } from "./shelf-cache.js";
 
 /**
@@ -67,17 +74,15 @@ export async function readDocumentBody(
 }
 
 /**
- * The documents a manifest's shelf lists (none without a shelf), from `cache` when it holds them. The
- * key never changes once written, so the edge may keep it as long as a body.
+ * The documents a shelf lists, from `cache` when it holds them. The key never changes once written, so
+ * the edge may keep it as long as a body.
  * @throws StoreError when KV fails, the list is missing, or it is not a list of documents.
  */
 export async function readShelf(
   kv: KVNamespace,
-  manifest: Manifest,
+  shelf: ShelfRef,
   cache?: ShelfCache,
 ): Promise<readonly ManifestDocument[]> {
-  const shelf = manifest.shelf;
-  if (shelf === undefined) return [];
   const cached = cache?.get(shelf.key);
   if (cached !== undefined) return cached;
   const text = await readKey(shelf.key, () =>
@@ -88,4 +93,17 @@ export async function readShelf(
   const documents = parseShelf(text, shelf.key);
   cache?.set(shelf.key, documents);
   return documents;
+}
+
+/**
+ * Every document a manifest's shelves list (none without shelves), in the shelves' order.
+ * @throws StoreError as readShelf.
+ */
+export async function readShelves(
+  kv: KVNamespace,
+  manifest: Manifest,
+  cache?: ShelfCache,
+): Promise<readonly ManifestDocument[]> {
+  const lists = await Promise.all(shelvesOf(manifest).map((shelf) => readShelf(kv, shelf, cache)));
+  return lists.length === 1 ? (lists[0] ?? []) : lists.flat();
 }

@@ -15,10 +15,10 @@ import { documentKey } from "../store/keys.js";
 import {
   documentAt,
   findDocument,
-  isShelved,
   type Manifest,
   type ManifestDocument,
   type ManifestVariant,
+  shelfFor,
   storedVersion,
 } from "../store/manifest.js";
 import { readDocumentBody, readManifest, readShelf } from "../store/read.js";
@@ -163,9 +163,10 @@ async function publishedDocument(
   path: string,
 ): Promise<ManifestDocument | undefined> {
   const top = findDocument(manifest, path);
-  if (top !== undefined || manifest.shelf === undefined || !isShelved(path)) return top;
+  const shelf = top === undefined ? shelfFor(manifest, path) : undefined;
+  if (shelf === undefined) return top;
   try {
-    return documentAt(await readShelf(c.env.FEEDS, manifest, shelves), path);
+    return documentAt(await readShelf(c.env.FEEDS, shelf, shelves), path);
   } catch (error) {
     throw storageFailure(error);
   }

@@ -18,7 +18,7 @@ import {
   parseManifest,
   storedVersion,
 } from "../../src/store/manifest.js";
-import { publishVersion, readLiveManifest } from "../../src/store/publish.js";
+import { pruneVersions, publishVersion, readLiveManifest } from "../../src/store/publish.js";
 import { createApp } from "../../src/worker/app.js";
 import {
   CONFIG,
@@ -332,7 +332,11 @@ describe("publishChanges", () => {
     expect(pointer.documents.map((d) => d.path).sort()).toEqual(
       ["feed.atom", "feed.json", "feed.rss", "feeds.opml", "index.html"].sort(),
     );
-    expect(pointer.shelf?.count).toBe((30 + 4) * 3);
+    // One shelf per folder.
+    expect(pointer.shelves?.map((shelf) => [shelf.folder, shelf.count])).toEqual([
+      ["archive/", 30 * 3],
+      ["category/", 4 * 3],
+    ]);
     expect(large.length).toBeLessThan(small.length * 1.2);
     // Served from the shelf, with the headers of any document; a path that is not on it is a 404.
     const page = await request("/archive/29.atom");
@@ -342,12 +346,53 @@ describe("publishChanges", () => {
     expect((await request("/archive/31.atom")).status).toBe(404);
     // A lost shelf is a storage failure (503) for an isolate that has not read it yet (a new app has
     // empty caches), and the top of the site still serves.
-    await env.FEEDS.delete(pointer.shelf?.key ?? "");
+    await env.FEEDS.delete(pointer.shelves?.[0]?.key ?? "");
     const fresh = createApp();
     const lost = await fresh.request("/archive/28.atom", {}, env);
     expect(lost.status).toBe(503);
     expect(lost.headers.get("Retry-After")).not.toBeNull();
     expect((await fresh.request("/feed.atom", {}, env)).status).toBe(200);
+  });
+
+  it("names the archive's shelf again while no page completes: an ingest writes only the category list, and old pages stay served", async () => {
+    const store = new EntryStore(env.ENTRIES, 4);
+    const ingest = async (n: number) => {
+      const bytes = new TextEncoder().encode(seed(n, { tag: `topic-${n % 3}` }));
+      await ingestDocuments(store, env.FEEDS, CONFIG, [{ name: `${n}.txt`, bytes }], {
+        now: PUBLISHED_MS + n * 60_000,
+      });
+      return parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    };
+    const shelfOf = (manifest: Manifest, folder: string) =>
+      manifest.shelves?.find((shelf) => shelf.folder === folder);
+    for (let n = 1; n <= 8; n++) await ingest(n);
+    // Eight entries, pages of four: archive pages 1 and 2 are complete.
+    const before = await ingest(9);
+    const archive = shelfOf(before, "archive/");
+    expect(archive?.count).toBe(2 * 3);
+    // Entries 10 and 11 fill no page: the same archive shelf, under the version that wrote it, while
+    // the category shelf changes with each ingest.
+    let latest = before;
+    for (const n of [10, 11]) {
+      const next = await ingest(n);
+      expect(shelfOf(next, "archive/")).toEqual(archive);
+      expect(shelfOf(next, "category/")?.key).not.toBe(shelfOf(latest, "category/")?.key);
+      expect(next.version).not.toBe(latest.version);
+      latest = next;
+    }
+    // Its version is retained, so pruning (a sweep included) leaves the shelf and the pages served,
+    // also to an isolate that has never read them.
+    expect(latest.retainedVersions).toContain(versionOfKey(archive?.key ?? ""));
+    await pruneVersions(env.FEEDS, new Set([latest.version, ...(latest.retainedVersions ?? [])]));
+    expect(await env.FEEDS.get(archive?.key ?? "")).not.toBeNull();
+    const fresh = createApp();
+    expect((await fresh.request("/archive/1.atom", {}, env)).status).toBe(200);
+    expect((await fresh.request("/category/topic-1.json", {}, env)).status).toBe(200);
+    // Entry 12 completes page 3: a new archive shelf listing it.
+    const completed = await ingest(12);
+    expect(shelfOf(completed, "archive/")?.key).not.toBe(archive?.key);
+    expect(shelfOf(completed, "archive/")?.count).toBe(3 * 3);
+    expect((await fresh.request("/archive/3.atom", {}, env)).status).toBe(200);
   });
 
   it("compresses the pieces of entries stored without them once, keeps them, and serves feeds that decode", async () => {
@@ -506,9 +551,11 @@ describe("storage that several publishes share (found in review)", () => {
     const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
     await ingestOne(store, 1);
     const pointer = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
-    // A shelf this isolate never wrote nor read (as a stale pointer read elsewhere would name).
+    // A shelf this isolate never wrote nor read (as a stale pointer read elsewhere would name), in the
+    // one-shelf form of manifests written before shelves were split, which is still read.
+    const { shelves: _split, ...unsplit } = pointer;
     const lost = {
-      ...pointer,
+      ...unsplit,
       shelf: { key: "site/v/0000000000000000/shelf-gone.json", count: 3 },
     };
     await env.FEEDS.put(CURRENT_KEY, JSON.stringify(lost));
