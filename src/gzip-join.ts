@@ -11,7 +11,7 @@
  * `nodejs_compat`), else with pako (zlib's deflate in JavaScript): the same bytes either way, and no
  * `node:` import in the core.
  */
-import { Deflate, Z_SYNC_FLUSH } from "pako";
+import { Deflate, inflateRaw, Z_SYNC_FLUSH } from "pako";
 import { concatBytes } from "./bytes.js";
 import { EdgefeedError } from "./errors.js";
 
@@ -153,12 +153,13 @@ const pakoDeflate: RawDeflate = (data, windowBits, memLevel) => {
   return concatBytes(chunks);
 };
 
-/** The part of `node:zlib` the native compressor uses. */
+/** The part of `node:zlib` the core uses. */
 interface ZlibModule {
   deflateRawSync(
     data: Uint8Array,
     options: { level: number; windowBits: number; memLevel: number; finishFlush: number },
   ): Uint8Array;
+  inflateRawSync(data: Uint8Array): Uint8Array;
   readonly constants: { readonly Z_SYNC_FLUSH: number };
 }
 
@@ -167,27 +168,34 @@ interface ZlibModule {
  * in C++, so an ingest's CPU time is not spent in JavaScript). Found with `process.getBuiltinModule`,
  * so the core imports nothing from `node:` and runs where neither exists, on pako.
  */
-function builtinDeflate(): RawDeflate | undefined {
+const BUILTIN_ZLIB: ZlibModule | undefined = (() => {
   const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
     .process;
-  let zlib: ZlibModule | undefined;
   try {
-    zlib = runtime?.getBuiltinModule?.("node:zlib") as ZlibModule | undefined;
+    const zlib = runtime?.getBuiltinModule?.("node:zlib") as Partial<ZlibModule> | undefined;
+    return typeof zlib?.deflateRawSync === "function" && typeof zlib.inflateRawSync === "function"
+      ? (zlib as ZlibModule)
+      : undefined;
   } catch {
     return undefined;
   }
-  if (typeof zlib?.deflateRawSync !== "function") return undefined;
-  const { deflateRawSync, constants } = zlib;
-  return (data, windowBits, memLevel) => {
-    const out = deflateRawSync(data, {
-      level: DEFLATE_LEVEL,
-      windowBits,
-      memLevel,
-      finishFlush: constants.Z_SYNC_FLUSH,
-    });
-    // A plain view of the Buffer's bytes, as every other segment is.
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  };
+})();
+
+/** A Buffer's bytes as a plain Uint8Array view, as every other segment is. */
+const plainBytes = (out: Uint8Array) => new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+
+function builtinDeflate(): RawDeflate | undefined {
+  if (BUILTIN_ZLIB === undefined) return undefined;
+  const { deflateRawSync, constants } = BUILTIN_ZLIB;
+  return (data, windowBits, memLevel) =>
+    plainBytes(
+      deflateRawSync(data, {
+        level: DEFLATE_LEVEL,
+        windowBits,
+        memLevel,
+        finishFlush: constants.Z_SYNC_FLUSH,
+      }),
+    );
 }
 
 /**
@@ -214,6 +222,37 @@ export function compressSegment(
   const windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(data.length + 262))));
   const memLevel = Math.max(1, Math.min(8, windowBits - 7));
   return { bytes: deflate(data, windowBits, memLevel), crc: crc32(data), size: data.length };
+}
+
+/** zlib's inflate where the runtime has it built in, else pako's. */
+const rawInflate: (data: Uint8Array) => Uint8Array = BUILTIN_ZLIB
+  ? (data) => plainBytes(BUILTIN_ZLIB.inflateRawSync(data))
+  : (data) => inflateRaw(data);
+
+/**
+ * A segment's text bytes again: for the rare reader of a piece kept only compressed (a small feed
+ * compressed whole, a brotli body, the identity body of a full publish).
+ * @throws EdgefeedError when the segment does not inflate to its recorded length.
+ * @example inflateSegment(compressSegment(bytes)) // bytes
+ */
+export function inflateSegment(segment: DeflateSegment): Uint8Array {
+  // Closed with an empty final block, the segment is a whole raw DEFLATE stream any inflater reads.
+  const stream = new Uint8Array(segment.bytes.length + FINAL_BLOCK.length);
+  stream.set(segment.bytes, 0);
+  stream.set(FINAL_BLOCK, segment.bytes.length);
+  let text: Uint8Array;
+  try {
+    text = rawInflate(stream);
+  } catch (cause) {
+    throw new EdgefeedError(`a compressed piece of ${segment.size} bytes does not inflate`, {
+      cause,
+    });
+  }
+  if (text.length !== segment.size)
+    throw new EdgefeedError(
+      `a compressed piece inflates to ${text.length} bytes, not the ${segment.size} recorded`,
+    );
+  return text;
 }
 
 /** gzip header: deflate, no flags, no time (the same text always gives the same bytes), OS unknown. */

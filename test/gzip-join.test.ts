@@ -6,6 +6,7 @@ import {
   compressSegment,
   crc32,
   type DeflateSegment,
+  inflateSegment,
   joinGzip,
   RAW_DEFLATES,
   storedSegment,
@@ -84,6 +85,23 @@ describe("compressSegment", () => {
     const gzip = joinGzip(segments);
     expect(Buffer.from(gunzipSync(gzip)).equals(expected)).toBe(true);
     expect(Buffer.from(pako.ungzip(gzip)).equals(expected)).toBe(true);
+  });
+});
+
+describe("inflateSegment", () => {
+  it("gives back each segment's bytes, and names a segment that is not what it says", () => {
+    for (const [what, data] of DEFLATE_CASES)
+      expect(
+        Buffer.from(inflateSegment(compressSegment(data))).equals(Buffer.from(data)),
+        what,
+      ).toBe(true);
+    const segment = compressSegment(encoder.encode(entry(1)));
+    expect(() => inflateSegment({ ...segment, size: segment.size + 1 })).toThrow(
+      /inflates to \d+ bytes, not the \d+ recorded/,
+    );
+    expect(() => inflateSegment({ ...segment, bytes: new Uint8Array([0xff, 0xff, 0xff]) })).toThrow(
+      /does not inflate/,
+    );
   });
 });
 

@@ -58,6 +58,17 @@ export function indentJsonItem(itemJson: string): string {
 }
 
 /**
+ * An item's JSON as `renderJsonItem` wrote it, from the text `indentJsonItem` made of it. JSON text
+ * has no raw line break inside a string, so every line break is one the indentation follows.
+ * @example unindentJsonItem(indentJsonItem(item)) === item // true
+ */
+export function unindentJsonItem(indented: string): string {
+  const by = " ".repeat(INDENT * 2);
+  const start = indented.startsWith(by) ? by.length : 0;
+  return indented.slice(start).replaceAll(`\n${by}`, "\n");
+}
+
+/**
  * The JSON Feed document in parts: the items indented (`indentJsonItem`), separated by commas.
  * @example joinFeedParts(renderJsonParts(items, info)) === renderJson(items, info) // true
  */

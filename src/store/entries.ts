@@ -7,7 +7,7 @@
 import type { Entry } from "../entry.js";
 import { EdgefeedError } from "../errors.js";
 import { type CompressedPieces, packPiece, unpackPiece } from "../pieces.js";
-import type { EntryPieces } from "../publish.js";
+import { type EntryPieces, piecesFromCompressed } from "../publish.js";
 import { StoreError } from "./errors.js";
 import { PieceCache, type PieceKey } from "./piece-cache.js";
 
@@ -181,12 +181,22 @@ function storedEntry(
 function toStored(row: Row, listingText?: string): StoredEntry {
   const record = toRecord(row);
   const compressed = compressedOf(row, record.id);
-  const pieces: EntryPieces = {
-    atom: String(row.atom),
-    rss: String(row.rss),
-    json: String(row.json),
-    ...(compressed ? { compressed } : {}),
-  };
+  // Rows saved with compressed pieces keep no texts (see storedTexts).
+  const textless = row.atom === "" && row.rss === "" && row.json === "";
+  if (textless && !compressed)
+    throw new StoreError(
+      `entries ${record.id}`,
+      "keeps neither its pieces nor their compressed forms; send the document again",
+    );
+  const pieces: EntryPieces =
+    textless && compressed
+      ? piecesFromCompressed(compressed)
+      : {
+          atom: String(row.atom),
+          rss: String(row.rss),
+          json: String(row.json),
+          ...(compressed ? { compressed } : {}),
+        };
   const entryText = row.entry === null ? null : String(row.entry);
   return storedEntry(record, pieces, String(row.render_key), entryText, listingText);
 }
@@ -209,7 +219,7 @@ function pieceKey(record: EntryRecord, renderKey: string): PieceKey {
  * entry's row without them (an ingest's own entry was most of what it read back).
  */
 function remember(write: EntryWrite): void {
-  const { entry, documentHash, renderKey } = write;
+  const { entry, documentHash, renderKey, pieces } = write;
   pieceCache.set(
     {
       id: entry.id,
@@ -218,8 +228,16 @@ function remember(write: EntryWrite): void {
       updatedMs: entry.updatedMs,
       renderKey,
     },
-    write.pieces,
+    pieces.compressed ? piecesFromCompressed(pieces.compressed) : pieces,
   );
+}
+
+/**
+ * The texts an entry's row keeps: none when its pieces are saved compressed, which hold them too (the
+ * texts were four fifths of a row: 100,000 entries would fill D1's 10 GB), else the texts.
+ */
+function storedTexts(pieces: EntryPieces): readonly [string, string, string] {
+  return pieces.compressed ? ["", "", ""] : [pieces.atom, pieces.rss, pieces.json];
 }
 
 /** Newest first, as `compareEntries` orders. */
@@ -309,6 +327,7 @@ export const CREATE_JSON_BYTES = 1_500_000;
 
 /** An entry's row as createMany's JSON carries it. */
 function createRow(write: EntryWrite) {
+  const [atom, rss, json] = storedTexts(write.pieces);
   return {
     id: write.entry.id,
     published: write.entry.publishedMs,
@@ -316,9 +335,9 @@ function createRow(write: EntryWrite) {
     hash: write.documentHash,
     categories: JSON.stringify(write.categories),
     entry: JSON.stringify(write.entry),
-    atom: write.pieces.atom,
-    rss: write.pieces.rss,
-    json: write.pieces.json,
+    atom,
+    rss,
+    json,
     renderKey: write.renderKey,
   };
 }
@@ -476,9 +495,7 @@ export class EntryStore {
       write.documentHash,
       JSON.stringify(write.categories),
       JSON.stringify(entry),
-      write.pieces.atom,
-      write.pieces.rss,
-      write.pieces.json,
+      ...storedTexts(write.pieces),
       write.renderKey,
     ];
     return this.run("save", async () => {

@@ -10,7 +10,10 @@
 import { ByteLru } from "../lru.js";
 import type { EntryPieces } from "../publish.js";
 
-/** Pieces kept per isolate (Workers allow an isolate 128 MB; an entry's pieces are 50–200 KB). */
+/**
+ * Pieces kept per isolate (Workers allow an isolate 128 MB). An entry's pieces are 10–40 KB held
+ * compressed (as the store keeps them), 50–200 KB with their texts.
+ */
 export const PIECE_CACHE_MAX_BYTES = 24 * 1024 * 1024;
 
 /** What identifies one rendering of an entry. */
@@ -26,10 +29,19 @@ function keyText(key: PieceKey): string {
   return [key.id, key.documentHash, key.publishedMs, key.updatedMs, key.renderKey].join("\n");
 }
 
-/** Bytes pieces hold at most: strings at two bytes a character, plus the compressed segments. */
+/** A held piece's own cost beyond its bytes: objects, digest, key. */
+const PIECE_OVERHEAD_BYTES = 256;
+
+/**
+ * Bytes pieces hold at most: strings at two bytes a character (none for pieces held only compressed,
+ * whose texts are made when read), plus the compressed segments.
+ */
 function sizeOf(pieces: EntryPieces): number {
-  let bytes = 2 * (pieces.atom.length + pieces.rss.length + pieces.json.length);
-  for (const piece of Object.values(pieces.compressed ?? {})) bytes += piece.segment.bytes.length;
+  let bytes = pieces.textsFromCompressed
+    ? 0
+    : 2 * (pieces.atom.length + pieces.rss.length + pieces.json.length);
+  for (const piece of Object.values(pieces.compressed ?? {}))
+    bytes += piece.segment.bytes.length + PIECE_OVERHEAD_BYTES;
   return bytes;
 }
 

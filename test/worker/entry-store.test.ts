@@ -178,3 +178,41 @@ describe("EntryStore.unlock", () => {
     expect(released.seq).toBeGreaterThan(state.seq);
   });
 });
+
+describe("entries saved with compressed pieces", () => {
+  it("keep no piece texts in their rows, and read back pieces that give the texts", async () => {
+    const store = new EntryStore(env.ENTRIES, 4);
+    const renderKey = await renderKeyOf(CONFIG);
+    const first = await write(entry(1));
+    expect(await store.createMany([first])).toBe(1);
+    expect(await store.save(await write(entry(2)), null)).toBe("created");
+    expect(await store.save(await write(entry(3), false), null)).toBe("created");
+    const texts = await env.ENTRIES.prepare(
+      "SELECT id, length(atom) + length(rss) + length(json) AS n FROM entries ORDER BY id",
+    ).all<{ id: string; n: number }>();
+    expect(texts.results.map((r) => r.n > 0)).toEqual([false, false, true]);
+
+    // Read back whole from D1 (without a render key no cached pieces are used).
+    const rows = await store.positioned(1, 3);
+    expect(rows.map((row) => row.renderKey)).toEqual([renderKey, renderKey, renderKey]);
+    const byId = new Map(rows.map((row) => [row.id, row.pieces]));
+    for (const n of [1, 2, 3]) {
+      const expected = renderEntryPieces(entry(n), CONFIG);
+      const pieces = byId.get(entry(n).id);
+      expect([pieces?.atom, pieces?.rss, pieces?.json]).toEqual([
+        expected.atom,
+        expected.rss,
+        expected.json,
+      ]);
+    }
+  });
+
+  it("name the entry when its row has neither texts nor compressed pieces", async () => {
+    const store = new EntryStore(env.ENTRIES, 4);
+    expect(await store.save(await write(entry(1)), null)).toBe("created");
+    await env.ENTRIES.prepare("DELETE FROM compressed_pieces").run();
+    await expect(store.positioned(1, 1)).rejects.toThrow(
+      new RegExp(`entries ${entry(1).id.replaceAll(".", "\\.")}.*send the document again`),
+    );
+  });
+});
