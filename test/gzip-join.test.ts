@@ -10,6 +10,7 @@ import {
   joinGzip,
   RAW_DEFLATES,
   storedSegment,
+  tableCrc32,
 } from "../src/gzip-join.js";
 import { DEFLATE_CASES } from "./helpers/deflate-cases.js";
 
@@ -47,6 +48,18 @@ describe("crc32", () => {
   it("gives the check value of CRC-32/ISO-HDLC", () => {
     expect(crc32(encoder.encode("123456789")).toString(16)).toBe("cbf43926");
     expect(crc32(new Uint8Array())).toBe(0);
+  });
+
+  it("is zlib's where the runtime has it, equal to the table's, also continued", () => {
+    for (const [what, data] of DEFLATE_CASES) {
+      expect(crc32(data), what).toBe(tableCrc32(data));
+      const half = Math.floor(data.length / 2);
+      expect(crc32(data.subarray(half), crc32(data.subarray(0, half))), what).toBe(crc32(data));
+      expect(tableCrc32(data.subarray(half), tableCrc32(data.subarray(0, half))), what).toBe(
+        crc32(data),
+      );
+    }
+    expect(tableCrc32(encoder.encode("123456789")).toString(16)).toBe("cbf43926");
   });
 
   it("combines two texts' CRCs into the CRC of both, for any lengths", () => {

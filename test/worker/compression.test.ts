@@ -1,7 +1,13 @@
 import { reset } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { compressSegment, RAW_DEFLATES } from "../../src/gzip-join.js";
+import {
+  compressSegment,
+  crc32,
+  inflateSegment,
+  RAW_DEFLATES,
+  tableCrc32,
+} from "../../src/gzip-join.js";
 import { DEFLATE_CASES } from "../helpers/deflate-cases.js";
 import { decodeBody, publishSite, renderedBody, request } from "./helpers.js";
 
@@ -78,7 +84,12 @@ describe("compressing pieces in workerd", () => {
   it("uses the runtime's zlib (nodejs_compat), which writes the same bytes as pako", () => {
     const { builtin, pako } = RAW_DEFLATES;
     expect(builtin).toBeDefined();
-    for (const [what, data] of DEFLATE_CASES)
-      expect(compressSegment(data).bytes, what).toEqual(compressSegment(data, pako).bytes);
+    for (const [what, data] of DEFLATE_CASES) {
+      const segment = compressSegment(data);
+      expect(segment.bytes, what).toEqual(compressSegment(data, pako).bytes);
+      expect(segment.crc, what).toBe(tableCrc32(data));
+      expect(inflateSegment(segment), what).toEqual(data);
+    }
+    expect(crc32(new TextEncoder().encode("123456789")).toString(16)).toBe("cbf43926");
   });
 });
