@@ -324,7 +324,9 @@ async function planSite(
     feeds.push({
       name,
       render: async () => {
-        const rows = await store.inCategory(category.slug, config.entriesPerFeed, renderKey);
+        const rows =
+          reads.inCategories.get(category.slug) ??
+          (await store.inCategory(category.slug, config.entriesPerFeed, renderKey));
         const info = describeCategoryFeed(config, rows, category);
         return renderFeedDocuments(await pieces(rows), info, feedPaths(name));
       },

@@ -284,6 +284,11 @@ export interface PlanReads {
   readonly tombstones: readonly Tombstone[];
   readonly categories: ReadonlyArray<StoredCategory & { count: number }>;
   readonly count: { readonly entries: number; readonly newestMs: number | null };
+  /**
+   * The newest entries of categories changed since the last publish, by slug, as `inCategory` gives
+   * them (with `newest` as the limit); a few categories at most, and only those with entries.
+   */
+  readonly inCategories: ReadonlyMap<string, readonly StoredEntry[]>;
 }
 
 /** Ids per `IN (…)` read: D1 binds at most 100 parameters. */
@@ -306,7 +311,11 @@ const COMPRESSED_JOIN =
 
 /** The group a page or category is published in: what a change marks for re-rendering. */
 export const pageGroup = (page: number): string => `page:${page}`;
-export const categoryGroup = (slug: string): string => `category:${slug}`;
+const CATEGORY_GROUP_PREFIX = "category:";
+export const categoryGroup = (slug: string): string => `${CATEGORY_GROUP_PREFIX}${slug}`;
+
+/** Changed categories whose entries a publish's plan reads with it (see planReads). */
+const CHANGED_CATEGORIES_READ = 8;
 
 /**
  * SQL for the page group of a row's position, pageGroup(pageOf(position, ?)), the page size bound.
@@ -845,19 +854,30 @@ export class EntryStore {
     readonly renderKey: string;
   }): Promise<PlanReads> {
     return this.run("plan", async () => {
-      const [dirty, newest, open, tombstones, categories, count] = await this.db.batch<Row>([
-        this.dirtyRead(),
-        this.newestHeads(options.newest),
-        this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER),
-        this.tombstonesRead(options.tombstones),
-        this.categoriesRead(),
-        this.countRead(),
-      ]);
+      const [dirty, newest, open, tombstones, categories, count, changed] =
+        await this.db.batch<Row>([
+          this.dirtyRead(),
+          this.newestHeads(options.newest),
+          this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER),
+          this.tombstonesRead(options.tombstones),
+          this.categoriesRead(),
+          this.countRead(),
+          this.changedCategoriesHeads(options.newest),
+        ]);
       const rows = (result: D1Result<Row> | undefined) => result?.results ?? [];
-      const [newestRows = [], openRows = []] = await this.withPieces(
-        [rows(newest), rows(open)],
+      // The changed categories' rows, each category's in its order.
+      const bySlug = new Map<string, Row[]>();
+      for (const row of rows(changed)) {
+        const slug = String(row.category_slug);
+        const list = bySlug.get(slug);
+        if (list) list.push(row);
+        else bySlug.set(slug, [row]);
+      }
+      const [newestRows = [], openRows = [], ...categoryRows] = await this.withPieces(
+        [rows(newest), rows(open), ...bySlug.values()],
         options.renderKey,
       );
+      const slugs = [...bySlug.keys()];
       return {
         dirty: rows(dirty).map(dirtyOf),
         newest: newestRows,
@@ -865,8 +885,31 @@ export class EntryStore {
         tombstones: rows(tombstones).map(tombstoneOf),
         categories: rows(categories).map(categoryOf),
         count: countOf(rows(count)[0]),
+        inCategories: new Map(categoryRows.map((list, i) => [slugs[i] as string, list])),
       };
     });
+  }
+
+  /**
+   * The newest `limit` entries (light columns) of each category changed since the last publish, as
+   * `inCategory` lists them, for the first CHANGED_CATEGORIES_READ changed categories by slug: an
+   * ingest's own categories come with the plan instead of a read each. A publish that changed more
+   * reads the others one by one, a few feeds at a time (their pieces are held only while rendered).
+   */
+  private changedCategoriesHeads(limit: number): D1PreparedStatement {
+    return this.db
+      .prepare(
+        `SELECT r.category_slug, ${HEAD_SELECT} FROM (
+           SELECT c.slug AS category_slug, c.id AS cid,
+             ROW_NUMBER() OVER (PARTITION BY c.slug ORDER BY c.published_ms DESC, c.id ASC) AS k
+           FROM entry_categories c
+           WHERE c.slug IN (
+             SELECT substr(grp, ${CATEGORY_GROUP_PREFIX.length + 1}) FROM dirty
+             WHERE grp LIKE '${CATEGORY_GROUP_PREFIX}%' ORDER BY grp LIMIT ?)
+         ) r JOIN entries e ON e.id = r.cid
+         WHERE r.k <= ? ORDER BY r.category_slug, r.k`,
+      )
+      .bind(CHANGED_CATEGORIES_READ, limit);
   }
 
   private categoriesRead(): D1PreparedStatement {

@@ -17,6 +17,8 @@ beforeEach(async () => {
 
 const HOUR = 3_600_000;
 
+const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
+
 /** Entry n, in category "even" or "odd" and, every third, also "third"; n hours after OLDER_MS. */
 function entry(n: number, body = `<p>Body of article ${n}.</p>`): Entry {
   const labels = [n % 2 === 0 ? "Even" : "Odd", ...(n % 3 === 0 ? ["Third"] : [])];
@@ -137,7 +139,6 @@ describe("EntryStore.planReads", () => {
     );
 
     const plan = await store.planReads({ newest: 3, openFrom: 5, tombstones: 10, renderKey });
-    const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
     expect(plan.dirty).toEqual(await store.dirtyGroups());
     expect(plan.dirty.length).toBeGreaterThan(0);
     expect(ids(plan.newest)).toEqual(ids(await store.newest(3, renderKey)));
@@ -155,6 +156,26 @@ describe("EntryStore.planReads", () => {
       newest.map((r) => [r.pieces.atom, r.listing?.title]),
     );
     expect(plan.newest[0]?.listing?.title).toBe("Article 9, corrected");
+    // The changed categories' entries, as inCategory lists them.
+    const changed = plan.dirty.filter((g) => g.startsWith("category:")).map((g) => g.slice(9));
+    expect([...plan.inCategories.keys()]).toEqual(changed);
+    expect(changed).toEqual(["even", "odd", "third"]);
+    for (const slug of changed)
+      expect(ids(plan.inCategories.get(slug) ?? [])).toEqual(
+        ids(await store.inCategory(slug, 3, renderKey)),
+      );
+  });
+
+  it("reads the entries of at most eight changed categories with the plan; a publish reads the others itself", async () => {
+    const store = new EntryStore(env.ENTRIES, 4);
+    const renderKey = await renderKeyOf(CONFIG);
+    for (let n = 1; n <= 10; n++) {
+      const e = { ...entry(n), categories: [{ term: `c${n % 10}`, label: `C${n % 10}` }] };
+      expect(await store.save(await write(e), null)).toBe("created");
+    }
+    const plan = await store.planReads({ newest: 5, openFrom: 1, tombstones: 0, renderKey });
+    expect([...plan.inCategories.keys()]).toEqual(["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"]);
+    expect(ids(plan.inCategories.get("c1") ?? [])).toEqual([entry(1).id]);
   });
 });
 
