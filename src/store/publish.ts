@@ -113,6 +113,22 @@ export async function versionOf(
 const publishedShelves = new ShelfCache();
 
 /**
+ * The live manifest, shelves merged in, that this isolate last published or read: a publish that finds
+ * the pointer unchanged takes it as it is, with its documents' path index (6,000 documents at 100,000
+ * entries), instead of merging and indexing them again.
+ */
+let lastLive: { readonly key: string; readonly manifest: Manifest } | null = null;
+
+/** What identifies a pointer's whole manifest: its version, when it was published, its shelves. */
+function liveKey(pointer: Manifest): string {
+  return JSON.stringify([
+    pointer.version,
+    pointer.publishedMs,
+    shelvesOf(pointer).map((shelf) => shelf.key),
+  ]);
+}
+
+/**
  * The live manifest with every document (its shelf's too), or null when there is none or it is
  * unreadable (the new one replaces it).
  */
@@ -128,11 +144,16 @@ export async function readLiveManifest(
     throw error;
   }
   if (pointer === null) return null;
+  const key = liveKey(pointer);
+  if (lastLive?.key === key) return lastLive.manifest;
   try {
     const shelved = await readShelves(kv, pointer, publishedShelves);
-    return shelved.length === 0
-      ? pointer
-      : { ...pointer, documents: [...pointer.documents, ...shelved] };
+    const live =
+      shelved.length === 0
+        ? pointer
+        : { ...pointer, documents: [...pointer.documents, ...shelved] };
+    lastLive = { key, manifest: live };
+    return live;
   } catch (error) {
     if (!(error instanceof StoreError) || error.cause !== undefined) throw error;
     // A pointer published moments ago whose shelf is gone was read stale (KV takes up to a minute to
@@ -459,6 +480,14 @@ export async function publishVersion(
   }
   try {
     await kv.put(CURRENT_KEY, JSON.stringify(pointer));
+    // As readLiveManifest merges it: the pointer's documents, then each shelf's.
+    lastLive = {
+      key: liveKey(pointer),
+      manifest: {
+        ...pointer,
+        documents: [...pointer.documents, ...shelves.flatMap((shelf) => shelf.documents)],
+      },
+    };
   } catch (cause) {
     throw new StoreError(
       CURRENT_KEY,

@@ -547,6 +547,28 @@ describe("storage that several publishes share (found in review)", () => {
     expect(await env.FEEDS.get(key)).toBeNull();
   });
 
+  it("reads the live manifest once per version: the one it published is reused, one published elsewhere is read", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    await ingestOne(store, 1);
+    const published = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+    const first = await readLiveManifest(env.FEEDS, published.publishedMs);
+    expect(first?.version).toBe(published.version);
+    expect(await readLiveManifest(env.FEEDS, published.publishedMs)).toBe(first);
+    // Another isolate publishes (a new pointer, here the same documents published later).
+    const elsewhere = {
+      ...published,
+      version: "0123456789abcdef",
+      publishedMs: published.publishedMs + 1,
+    };
+    await env.FEEDS.put(CURRENT_KEY, JSON.stringify(elsewhere));
+    const read = await readLiveManifest(env.FEEDS, elsewhere.publishedMs);
+    expect(read).not.toBe(first);
+    expect(read?.version).toBe("0123456789abcdef");
+    expect(read?.documents.map((d) => d.path).sort()).toEqual(
+      first?.documents.map((d) => d.path).sort(),
+    );
+  });
+
   it("a pointer whose shelf is missing: read moments after its publish, publishing fails and asks to retry; long after, it is rebuilt", async () => {
     const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
     await ingestOne(store, 1);
