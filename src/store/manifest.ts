@@ -246,9 +246,34 @@ export function httpDate(ms: number): string {
   return new Date(ms).toUTCString();
 }
 
+/** The lists a merged manifest's documents came from (see mergeShelves), each indexed on its own. */
+const mergedFrom = new WeakMap<Manifest, ReadonlyArray<readonly ManifestDocument[]>>();
+
+/**
+ * A pointer with its shelves' documents merged into `documents`, as a publish reads the live version.
+ * Look-ups go to the lists it was merged from: a shelf list a publish names again keeps its path index
+ * from one version to the next, instead of 6,000 documents being indexed again per publish.
+ * @example findDocument(mergeShelves(pointer, [archive, categories]), "archive/1.atom")
+ */
+export function mergeShelves(
+  pointer: Manifest,
+  shelves: ReadonlyArray<readonly ManifestDocument[]>,
+): Manifest {
+  if (shelves.length === 0) return pointer;
+  const merged: Manifest = { ...pointer, documents: [pointer.documents, ...shelves].flat() };
+  mergedFrom.set(merged, [pointer.documents, ...shelves]);
+  return merged;
+}
+
 /** The document published at a path, if any. */
 export function findDocument(manifest: Manifest, path: string): ManifestDocument | undefined {
-  return documentAt(manifest.documents, path);
+  const lists = mergedFrom.get(manifest);
+  if (lists === undefined) return documentAt(manifest.documents, path);
+  for (const list of lists) {
+    const found = documentAt(list, path);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   MANIFEST_SCHEMA,
   type Manifest,
   type ManifestDocument,
+  mergeShelves,
   referencedVersions,
   type ShelfRef,
   shelvesOf,
@@ -147,11 +148,7 @@ export async function readLiveManifest(
   const key = liveKey(pointer);
   if (lastLive?.key === key) return lastLive.manifest;
   try {
-    const shelved = await readShelves(kv, pointer, publishedShelves);
-    const live =
-      shelved.length === 0
-        ? pointer
-        : { ...pointer, documents: [...pointer.documents, ...shelved] };
+    const live = mergeShelves(pointer, await readShelves(kv, pointer, publishedShelves));
     lastLive = { key, manifest: live };
     return live;
   } catch (error) {
@@ -483,10 +480,10 @@ export async function publishVersion(
     // As readLiveManifest merges it: the pointer's documents, then each shelf's.
     lastLive = {
       key: liveKey(pointer),
-      manifest: {
-        ...pointer,
-        documents: [...pointer.documents, ...shelves.flatMap((shelf) => shelf.documents)],
-      },
+      manifest: mergeShelves(
+        pointer,
+        shelves.map((shelf) => shelf.documents),
+      ),
     };
   } catch (cause) {
     throw new StoreError(

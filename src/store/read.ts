@@ -96,14 +96,13 @@ export async function readShelf(
 }
 
 /**
- * Every document a manifest's shelves list (none without shelves), in the shelves' order.
+ * The lists of a manifest's shelves (none without shelves), in the shelves' order.
  * @throws StoreError as readShelf.
  */
 export async function readShelves(
   kv: KVNamespace,
   manifest: Manifest,
   cache?: ShelfCache,
-): Promise<readonly ManifestDocument[]> {
-  const lists = await Promise.all(shelvesOf(manifest).map((shelf) => readShelf(kv, shelf, cache)));
-  return lists.length === 1 ? (lists[0] ?? []) : lists.flat();
+): Promise<ReadonlyArray<readonly ManifestDocument[]>> {
+  return Promise.all(shelvesOf(manifest).map((shelf) => readShelf(kv, shelf, cache)));
 }

@@ -13,8 +13,10 @@ import {
   versionOfKey,
 } from "../../src/store/keys.js";
 import {
+  findDocument,
   type Manifest,
   type ManifestDocument,
+  mergeShelves,
   parseManifest,
   storedVersion,
 } from "../../src/store/manifest.js";
@@ -567,6 +569,39 @@ describe("storage that several publishes share (found in review)", () => {
     expect(read?.documents.map((d) => d.path).sort()).toEqual(
       first?.documents.map((d) => d.path).sort(),
     );
+  });
+
+  it("finds every document of a manifest merged from its shelves, in the list that holds it", () => {
+    const doc = (path: string): ManifestDocument => ({
+      path,
+      contentType: "application/atom+xml; charset=utf-8",
+      lastModifiedMs: 0,
+      variants: [{ encoding: "identity", etag: `"${path.length}"`, size: 1 }],
+    });
+    const top = [doc("feed.atom"), doc("index.html")];
+    const archive = [doc("archive/1.atom"), doc("archive/2.atom")];
+    const categories = [doc("category/world.atom")];
+    const pointer: Manifest = {
+      schema: 1,
+      version: "0123456789abcdef",
+      previousVersion: null,
+      publishedMs: 0,
+      entryCount: 2,
+      newestEntryMs: 0,
+      documents: top,
+    };
+    const merged = mergeShelves(pointer, [archive, categories]);
+    expect(merged.documents.map((d) => d.path)).toEqual([
+      "feed.atom",
+      "index.html",
+      "archive/1.atom",
+      "archive/2.atom",
+      "category/world.atom",
+    ]);
+    for (const d of [...top, ...archive, ...categories])
+      expect(findDocument(merged, d.path)).toBe(d);
+    expect(findDocument(merged, "archive/3.atom")).toBeUndefined();
+    expect(mergeShelves(pointer, [])).toBe(pointer);
   });
 
   it("a pointer whose shelf is missing: read moments after its publish, publishing fails and asks to retry; long after, it is rebuilt", async () => {
