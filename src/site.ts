@@ -33,12 +33,13 @@ import {
   type EntryStore,
   type PlanReads,
   pageGroup,
+  pageOfGroup,
   type StoredEntry,
   type StoreState,
 } from "./store/entries.js";
 import { StoreError } from "./store/errors.js";
 import { stagingName } from "./store/keys.js";
-import { findDocument, type Manifest, type ManifestDocument } from "./store/manifest.js";
+import { findDocument, type Manifest, type ManifestDocument, shelvesOf } from "./store/manifest.js";
 import {
   type PublishReport,
   publishVersion,
@@ -230,12 +231,41 @@ function pagesToRender(
   full: boolean,
 ): number[] {
   const pages = new Set<number>();
-  for (let page = 1; page <= completePages; page++) {
-    const isNew = !live || !findDocument(live, feedPaths(archiveName(page)).atom);
-    if (full || isNew || dirty.has(pageGroup(page))) pages.add(page);
-    if (isNew && page > 1) pages.add(page - 1);
+  const known = full ? undefined : livePages(live);
+  if (known === undefined) {
+    for (let page = 1; page <= completePages; page++) {
+      const isNew = !live || !findDocument(live, feedPaths(archiveName(page)).atom);
+      if (full || isNew || dirty.has(pageGroup(page))) pages.add(page);
+      if (isNew && page > 1) pages.add(page - 1);
+    }
+  } else {
+    // The same pages without looking each of thousands up: the stale ones, then the new ones.
+    for (const group of dirty) {
+      const page = pageOfGroup(group);
+      if (page !== undefined && page <= completePages) pages.add(page);
+    }
+    for (let page = known + 1; page <= completePages; page++) {
+      pages.add(page);
+      if (page > 1) pages.add(page - 1);
+    }
   }
   return [...pages].sort((a, b) => a - b);
+}
+
+/**
+ * How many archive pages the live version has, when they are exactly pages 1…n: its archive shelf
+ * lists three documents a page, and it has page n but not n + 1. Undefined when that cannot be told
+ * so cheaply (no shelf per folder, or a list that does not add up), and the pages are looked up.
+ */
+function livePages(live: Manifest | null): number | undefined {
+  if (live === null) return 0;
+  const shelf = shelvesOf(live).find((s) => s.folder === ARCHIVE_PREFIX);
+  if (shelf === undefined) return undefined;
+  const formats = Object.keys(FEED_PATHS).length;
+  const n = shelf.count / formats;
+  if (!Number.isInteger(n)) return undefined;
+  const has = (page: number) => findDocument(live, feedPaths(archiveName(page)).atom) !== undefined;
+  return (n === 0 || has(n)) && !has(n + 1) ? n : undefined;
 }
 
 async function planSite(

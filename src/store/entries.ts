@@ -311,6 +311,12 @@ const COMPRESSED_JOIN =
 
 /** The group a page or category is published in: what a change marks for re-rendering. */
 export const pageGroup = (page: number): string => `page:${page}`;
+
+/** The archive page a `pageGroup` names, or undefined for another group. */
+export function pageOfGroup(group: string): number | undefined {
+  const match = /^page:(\d+)$/.exec(group);
+  return match ? Number(match[1]) : undefined;
+}
 const CATEGORY_GROUP_PREFIX = "category:";
 export const categoryGroup = (slug: string): string => `${CATEGORY_GROUP_PREFIX}${slug}`;
 

@@ -25,6 +25,7 @@ import { createApp } from "../../src/worker/app.js";
 import {
   CONFIG,
   ENTRIES,
+  HOUR,
   identityAndGzip,
   makeEntry,
   NEWER_MS,
@@ -34,6 +35,7 @@ import {
   renderedBody,
   request,
   seed,
+  T0,
 } from "./helpers.js";
 
 const PATHS = ["/", "/feed.atom", "/feed.rss", "/feed.json"];
@@ -395,6 +397,18 @@ describe("publishChanges", () => {
     expect(shelfOf(completed, "archive/")?.key).not.toBe(archive?.key);
     expect(shelfOf(completed, "archive/")?.count).toBe(3 * 3);
     expect((await fresh.request("/archive/3.atom", {}, env)).status).toBe(200);
+    // A corrected article of page 1 re-renders that page alone.
+    const pageBody = async (page: number) => (await request(`/archive/${page}.atom`)).text();
+    const [page1, page2] = [await pageBody(1), await pageBody(2)];
+    const bytes = new TextEncoder().encode(
+      seed(2, { tag: "topic-2", at: T0 + 2 * HOUR + 1000, body: "Corrected body of article 2." }),
+    );
+    await ingestDocuments(store, env.FEEDS, CONFIG, [{ name: "2b.txt", bytes }], {
+      now: PUBLISHED_MS + 13 * 60_000,
+    });
+    expect(await pageBody(1)).not.toBe(page1);
+    expect(await pageBody(1)).toContain("Corrected body of article 2.");
+    expect(await pageBody(2)).toBe(page2);
   });
 
   it("compresses the pieces of entries stored without them once, keeps them, and serves feeds that decode", async () => {
