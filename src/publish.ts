@@ -14,17 +14,12 @@ import {
   storedSegment,
 } from "./gzip-join.js";
 import { type CompressedPiece, type CompressedPieces, compressPiece, digestOf } from "./pieces.js";
-import { renderAtomEntry, renderAtomParts } from "./render/atom.js";
+import { atomFrame, renderAtomEntry } from "./render/atom.js";
 import { describeFeed, type FeedInfo, MEDIA_TYPES } from "./render/feed-info.js";
 import { INDEX_STYLE, type IndexLinks, renderIndexHtml } from "./render/html.js";
-import {
-  indentJsonItem,
-  renderJsonItem,
-  renderJsonParts,
-  unindentJsonItem,
-} from "./render/json.js";
-import { type FeedParts, joinFeedParts } from "./render/parts.js";
-import { renderRssItem, renderRssParts } from "./render/rss.js";
+import { indentJsonItem, jsonFrame, renderJsonItem, unindentJsonItem } from "./render/json.js";
+import { type FeedFrame, type FeedParts, joinFeedParts } from "./render/parts.js";
+import { renderRssItem, rssFrame } from "./render/rss.js";
 
 /** The path of the index page below the site URL ("" is the site URL itself). */
 export const INDEX_PATH = "index.html";
@@ -112,24 +107,22 @@ function feedPieceMinLength(pieces: EntryPieces, format: FeedFormat): number {
   return pieces[format].length;
 }
 
-const PARTS_RENDERERS: Readonly<
-  Record<FeedFormat, (pieces: readonly string[], info: FeedInfo) => FeedParts>
-> = { atom: renderAtomParts, rss: renderRssParts, json: renderJsonParts };
+const FRAMES: Readonly<Record<FeedFormat, (count: number, info: FeedInfo) => FeedFrame>> = {
+  atom: atomFrame,
+  rss: rssFrame,
+  json: jsonFrame,
+};
 
 /**
- * A format's feed parts whose pieces are made only when read. The renderers make the head, separator
- * and tail from how many pieces there are, never from their texts (they are used verbatim), so they
- * are given empty texts, and the pieces come from `feedPieceText`.
+ * A format's feed parts whose pieces are made only when read (see `feedPieceText`), in the frame the
+ * format puts around that many pieces.
  */
 function lazyFeedParts(
   pieces: readonly EntryPieces[],
   info: FeedInfo,
   format: FeedFormat,
 ): FeedParts {
-  const frame = PARTS_RENDERERS[format](
-    pieces.map(() => ""),
-    info,
-  );
+  const frame = FRAMES[format](pieces.length, info);
   let texts: readonly string[] | undefined;
   let minLength = frame.head.length + frame.tail.length;
   for (const piece of pieces)

@@ -20,7 +20,10 @@ import {
   renderEntryPieces,
   renderFeedDocuments,
 } from "../src/publish.js";
+import { renderAtom } from "../src/render/atom.js";
 import { describeFeed } from "../src/render/feed-info.js";
+import { renderJson } from "../src/render/json.js";
+import { renderRss } from "../src/render/rss.js";
 
 const pako = createRequire(import.meta.url)("pako") as { ungzip(data: Uint8Array): Uint8Array };
 
@@ -130,6 +133,28 @@ describe("pieces held only compressed (piecesFromCompressed)", () => {
   const list = entries(12);
   const plain = list.map((entry) => renderEntryPieces(entry, config));
 
+  it("are framed as each format's renderer frames them, for any number of entries", () => {
+    for (const count of [0, 1, 12]) {
+      const some = list.slice(0, count);
+      const info = describeFeed(config, some);
+      const texts = plain.slice(0, count);
+      expect(render(some, texts).map((d) => d.body)).toEqual([
+        renderAtom(
+          texts.map((p) => p.atom),
+          info,
+        ),
+        renderRss(
+          texts.map((p) => p.rss),
+          info,
+        ),
+        renderJson(
+          texts.map((p) => p.json),
+          info,
+        ),
+      ]);
+    }
+  });
+
   it("give back each text exactly, the JSON item unindented as it was rendered", async () => {
     for (const pieces of plain) {
       const held = piecesFromCompressed(await compressEntryPieces(pieces));
@@ -188,8 +213,8 @@ describe("pieces held only compressed (piecesFromCompressed)", () => {
   });
 });
 
-describe("renderJsonParts", () => {
-  it("knows a lower bound of its length without indenting its items", () => {
+describe("a publish's JSON Feed parts", () => {
+  it("know a lower bound of their length without indenting their items", () => {
     for (const count of [1, 3]) {
       const list = entries(count);
       const doc = render(

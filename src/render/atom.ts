@@ -4,7 +4,7 @@
 import type { Entry, Person } from "../entry.js";
 import { rfc3339 } from "./dates.js";
 import { type FeedInfo, historyLinks, MEDIA_TYPES, otherFormats } from "./feed-info.js";
-import { type FeedParts, joinFeedParts } from "./parts.js";
+import { type FeedFrame, type FeedParts, joinFeedParts } from "./parts.js";
 import {
   cdataElement,
   emptyElement,
@@ -67,6 +67,14 @@ export function renderAtom(entryXml: readonly string[], info: FeedInfo): string 
  * @example joinFeedParts(renderAtomParts(pieces, info)) === renderAtom(pieces, info) // true
  */
 export function renderAtomParts(entryXml: readonly string[], info: FeedInfo): FeedParts {
+  return { ...atomFrame(entryXml.length, info), pieces: entryXml };
+}
+
+/**
+ * The Atom feed document around `count` entries.
+ * @example atomFrame(0, info).tail // "\n</feed>\n"
+ */
+export function atomFrame(count: number, info: FeedInfo): FeedFrame {
   const { config, links } = info;
   const head = [
     textElement("id", info.id),
@@ -97,8 +105,7 @@ export function renderAtomParts(entryXml: readonly string[], info: FeedInfo): Fe
   // One child per line, as parentElement writes them.
   const lead = [...head, ...tombstones].join("\n");
   return {
-    head: `${XML_DECLARATION}\n${open}\n${lead}${entryXml.length > 0 ? "\n" : ""}`,
-    pieces: entryXml,
+    head: `${XML_DECLARATION}\n${open}\n${lead}${count > 0 ? "\n" : ""}`,
     separator: "\n",
     tail: "\n</feed>\n",
   };

@@ -4,7 +4,7 @@
 import type { Entry } from "../entry.js";
 import { rfc3339 } from "./dates.js";
 import type { FeedInfo } from "./feed-info.js";
-import { type FeedParts, joinFeedParts } from "./parts.js";
+import { type FeedFrame, type FeedParts, joinFeedParts } from "./parts.js";
 
 const INDENT = 2;
 
@@ -73,6 +73,14 @@ export function unindentJsonItem(indented: string): string {
  * @example joinFeedParts(renderJsonParts(items, info)) === renderJson(items, info) // true
  */
 export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): FeedParts {
+  return { ...jsonFrame(itemJson.length, info), pieces: itemJson.map(indentJsonItem) };
+}
+
+/**
+ * The JSON Feed document around `count` items.
+ * @example jsonFrame(0, info).tail // "\n}\n"
+ */
+export function jsonFrame(count: number, info: FeedInfo): FeedFrame {
   const { config, links } = info;
   // JSON Feed has no archives: `next_url` pages to the next older document, which is how a reader
   // walks the history back to the first article.
@@ -91,24 +99,6 @@ export function renderJsonParts(itemJson: readonly string[], info: FeedInfo): Fe
   const headJson = JSON.stringify(head, null, INDENT);
   // The head's closing brace is replaced by the items member, keeping one valid, stable document.
   const members = `${headJson.slice(0, -2)},\n${" ".repeat(INDENT)}"items": `;
-  if (itemJson.length === 0)
-    return { head: `${members}[]`, pieces: [], separator: ",\n", tail: "\n}\n" };
-  const separator = ",\n";
-  const tail = `\n${" ".repeat(INDENT)}]\n}\n`;
-  // Indenting copies every item (megabytes per feed); a publish that joins compressed pieces never
-  // reads the indented text, so it is made when read. Indenting only adds characters.
-  let indented: string[] | undefined;
-  const opening = `${members}[\n`;
-  let minLength = opening.length + tail.length;
-  for (const item of itemJson) minLength += item.length + separator.length;
-  return {
-    head: opening,
-    get pieces() {
-      indented ??= itemJson.map(indentJsonItem);
-      return indented;
-    },
-    separator,
-    tail,
-    minLength,
-  };
+  if (count === 0) return { head: `${members}[]`, separator: ",\n", tail: "\n}\n" };
+  return { head: `${members}[\n`, separator: ",\n", tail: `\n${" ".repeat(INDENT)}]\n}\n` };
 }

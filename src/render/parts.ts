@@ -12,11 +12,17 @@ export interface FeedParts {
   readonly separator: string;
   readonly tail: string;
   /**
-   * At most the text's length, where the parts know one without making their pieces (JSON Feed's
-   * are indented only when read): enough to tell a large feed without reading it.
+   * At most the text's length, where the parts know one without making their pieces (a publish's
+   * parts make them only when read): enough to tell a large feed without reading it.
    */
   readonly minLength?: number;
 }
+
+/**
+ * What stands around a feed's pieces: made from how many pieces there are, never from their texts,
+ * so a publish can frame pieces it holds only compressed.
+ */
+export type FeedFrame = Pick<FeedParts, "head" | "separator" | "tail">;
 
 /**
  * The document's text.

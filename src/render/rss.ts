@@ -7,7 +7,7 @@ import { escapeHtml } from "../text.js";
 import { FEED_HISTORY_NS } from "./atom.js";
 import { rfc822 } from "./dates.js";
 import { type FeedInfo, historyLinks, MEDIA_TYPES } from "./feed-info.js";
-import { type FeedParts, joinFeedParts } from "./parts.js";
+import { type FeedFrame, type FeedParts, joinFeedParts } from "./parts.js";
 import {
   cdataElement,
   emptyElement,
@@ -77,6 +77,14 @@ export function renderRss(itemXml: readonly string[], info: FeedInfo): string {
  * @example joinFeedParts(renderRssParts(pieces, info)) === renderRss(pieces, info) // true
  */
 export function renderRssParts(itemXml: readonly string[], info: FeedInfo): FeedParts {
+  return { ...rssFrame(itemXml.length, info), pieces: itemXml };
+}
+
+/**
+ * The RSS 2.0 document around `count` items.
+ * @example rssFrame(0, info).tail // "\n</channel>\n</rss>\n"
+ */
+export function rssFrame(count: number, info: FeedInfo): FeedFrame {
   const { config, links } = info;
   const head = [
     textElement("title", info.title),
@@ -94,8 +102,7 @@ export function renderRssParts(itemXml: readonly string[], info: FeedInfo): Feed
   // <rss> around one <channel>, one child per line, as parentElement writes them.
   const open = `${openTag("rss", namespaces)}\n${openTag("channel")}`;
   return {
-    head: `${XML_DECLARATION}\n${open}\n${head.join("\n")}${itemXml.length > 0 ? "\n" : ""}`,
-    pieces: itemXml,
+    head: `${XML_DECLARATION}\n${open}\n${head.join("\n")}${count > 0 ? "\n" : ""}`,
     separator: "\n",
     tail: "\n</channel>\n</rss>\n",
   };
