@@ -127,7 +127,12 @@ function shiftFor(length: number): number {
  * @example combineCrc32(crc32(a), crc32(b), b.length) === crc32(concat(a, b)) // true
  */
 export function combineCrc32(crcA: number, crcB: number, lengthB: number): number {
-  return (multiplyModP(shiftFor(lengthB), crcA) ^ crcB) >>> 0;
+  return appendCrc(crcA, crcB, shiftFor(lengthB));
+}
+
+/** The CRC-32 of A‖B from A's CRC, B's CRC and B's shift (`shiftFor` its length). */
+function appendCrc(crcA: number, crcB: number, shiftB: number): number {
+  return (multiplyModP(shiftB, crcA) ^ crcB) >>> 0;
 }
 
 /**
@@ -284,7 +289,7 @@ export function joinGzip(segments: readonly DeflateSegment[]): Uint8Array {
   for (const segment of segments) {
     out.set(segment.bytes, at);
     at += segment.bytes.length;
-    crc = (multiplyModP(segmentShift(segment), crc) ^ segment.crc) >>> 0;
+    crc = appendCrc(crc, segment.crc, segmentShift(segment));
     size += segment.size;
   }
   out.set(FINAL_BLOCK, at);
