@@ -356,17 +356,22 @@ interface PlannedShelf {
 }
 
 /**
- * The shelves of a manifest's documents below folders, one per folder in folder order. A folder whose
- * documents are all the live shelf's own (carried unchanged, the same objects) keeps that shelf: no
- * list of thousands of archive pages is serialized, hashed and written again per ingest.
+ * A manifest's documents split into those the pointer lists and the shelves of those below folders,
+ * one per folder in folder order. A folder whose documents are all the live shelf's own (carried
+ * unchanged, the same objects) keeps that shelf: no list of thousands of archive pages is serialized,
+ * hashed and written again per ingest.
  */
 async function planShelves(
   documents: readonly ManifestDocument[],
   live: Manifest | null,
-): Promise<PlannedShelf[]> {
+): Promise<{ top: ManifestDocument[]; shelves: PlannedShelf[] }> {
+  const top: ManifestDocument[] = [];
   const byFolder = new Map<string, ManifestDocument[]>();
   for (const doc of documents) {
-    if (!isShelved(doc.path)) continue;
+    if (!isShelved(doc.path)) {
+      top.push(doc);
+      continue;
+    }
     const folder = folderOf(doc.path);
     const list = byFolder.get(folder);
     if (list) list.push(doc);
@@ -392,7 +397,7 @@ async function planShelves(
     const text = JSON.stringify(docs);
     planned.push({ folder, documents: docs, hash: (await contentHash(text)).slice(0, 16), text });
   }
-  return planned;
+  return { top, shelves: planned };
 }
 
 /**
@@ -412,7 +417,7 @@ export async function publishVersion(
   const live = await readLiveManifest(kv, options.now);
   const planned = planDocuments(documents, live, { ...options, incremental });
   const manifestDocuments = [...planned.entries, ...carried.map((doc) => withStore(live, doc))];
-  const shelves = await planShelves(manifestDocuments, live);
+  const { top, shelves } = await planShelves(manifestDocuments, live);
   const version = await versionOf(
     documents,
     facts,
@@ -445,7 +450,7 @@ export async function publishVersion(
     publishedMs: options.now,
     entryCount: facts.entryCount,
     newestEntryMs: facts.newestEntryMs,
-    documents: manifestDocuments.filter((doc) => !isShelved(doc.path)),
+    documents: top,
     ...(refs.length > 0 ? { shelves: refs } : {}),
     ...(options.renderKey !== undefined ? { renderKey: options.renderKey } : {}),
     ...(options.seq !== undefined ? { seq: options.seq } : {}),
