@@ -368,16 +368,19 @@ function constantSegmentOf(text: string): DeflateSegment {
 }
 
 /**
- * A feed's gzip body: its pieces' segments, with head and tail compressed now (a few kilobytes: a
- * small feed must still shrink) and separators as stored blocks; and the size of the text it holds,
- * the sum of its segments' (each knows its UTF-8 length).
+ * A feed's gzip body: its pieces' segments, its head as stored blocks, its tail and separators made
+ * once per isolate; and the size of the text it holds, the sum of its segments' (each knows its UTF-8
+ * length). Only feeds of JOIN_FROM_CHARS or more are joined, so the head (under a kilobyte of the
+ * feed's own title and links, new at each publish) left uncompressed adds a few hundred bytes to some
+ * hundred kilobytes, where compressing it cost an ingest 60 µs per feed: zlib sets up its state for
+ * every call, however short the text.
  */
 function joinFeedGzip(
   parts: FeedParts,
   compressed: readonly CompressedPiece[],
 ): { gzip: Uint8Array; size: number } {
   const separator = constantSegmentOf(parts.separator);
-  const segments: DeflateSegment[] = [segmentOf(new TextEncoder().encode(parts.head))];
+  const segments: DeflateSegment[] = [storedSegment(new TextEncoder().encode(parts.head))];
   compressed.forEach((piece, i) => {
     if (i > 0) segments.push(separator);
     segments.push(piece.segment);
