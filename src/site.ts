@@ -31,6 +31,7 @@ import { renderOpml } from "./render/opml.js";
 import {
   categoryGroup,
   type EntryStore,
+  type LockAttempt,
   type PlanReads,
   pageGroup,
   pageOfGroup,
@@ -506,7 +507,7 @@ function changedFeedPaths(prepared: readonly PreparedDocument[], live: Manifest 
 /** Publishing waits this long at most for another publisher to finish. */
 const PUBLISH_WAIT_MS = 25_000;
 /** A publisher that crashed holds the lease no longer than this. */
-const LEASE_MS = 30_000;
+export const LEASE_MS = 30_000;
 const POLL_MS = 50;
 
 /**
@@ -520,17 +521,25 @@ export async function publishChanges(
   store: EntryStore,
   kv: KVNamespace,
   config: SiteConfig,
-  options: SitePublishOptions & { readonly seq?: number; readonly clock?: () => number },
+  options: SitePublishOptions & {
+    readonly seq?: number;
+    readonly clock?: () => number;
+    /** The lease already tried, in the caller's last write (`createManyAndLock`), until `until`. */
+    readonly tried?: LockAttempt & { readonly until: number };
+  },
 ): Promise<SitePublishReport | null> {
   const clock = options.clock ?? Date.now;
   const deadline = clock() + PUBLISH_WAIT_MS;
   let report: SitePublishReport | null = null;
   let target = options.seq;
+  let tried = options.tried;
   while (clock() < deadline) {
     const now = clock();
-    let held = now + LEASE_MS;
-    // The lease and the counters in one round trip (each D1 call costs the worker CPU time).
-    const { locked, state } = await store.tryLock(now, held);
+    let held = tried?.until ?? now + LEASE_MS;
+    // The lease and the counters in one round trip (each D1 call costs the worker CPU time), unless
+    // the caller's write tried it already.
+    const { locked, state } = tried ?? (await store.tryLock(now, held));
+    tried = undefined;
     target ??= state.seq;
     if (state.publishedSeq >= target && !options.full) {
       if (locked) await store.unlock(held);

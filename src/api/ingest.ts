@@ -10,8 +10,20 @@ import { DocumentError } from "../errors.js";
 import { convertDocument } from "../pipeline.js";
 import { compressEntryPieces, contentHash, renderEntryPieces } from "../publish.js";
 import { rfc3339 } from "../render/dates.js";
-import { categorySlug, publishChanges, renderKeyOf, type SitePublishReport } from "../site.js";
-import type { EntryRecord, EntryStore, EntryWrite, StoredCategory } from "../store/entries.js";
+import {
+  categorySlug,
+  LEASE_MS,
+  publishChanges,
+  renderKeyOf,
+  type SitePublishReport,
+} from "../site.js";
+import type {
+  EntryRecord,
+  EntryStore,
+  EntryWrite,
+  LockAttempt,
+  StoredCategory,
+} from "../store/entries.js";
 import { StoreError } from "../store/errors.js";
 
 /** One document as received: the name messages use (like a seed's path) and its bytes. */
@@ -160,14 +172,17 @@ const INGEST_CHUNK = 50;
 /**
  * Converts some documents and stores their entries: those new to the store (each id once) with
  * `createMany`, the rest (updates, an id seen again, whatever createMany left) one by one in document
- * order, as before. Results come in document order.
+ * order, as before. Results come in document order. With `lease` (the chunk is the request's last and
+ * a publish follows), the publishing lease is tried in the round trip that creates the entries, when
+ * nothing is left to save after it: `tried` is what that found.
  */
 async function ingestChunk(
   store: EntryStore,
   config: SiteConfig,
   documents: readonly IncomingDocument[],
   now: number,
-): Promise<IngestResult[]> {
+  lease?: { readonly now: number; readonly until: number },
+): Promise<{ results: IngestResult[]; tried: (LockAttempt & { until: number }) | undefined }> {
   const results: IngestResult[] = [];
   const converted: Array<{ readonly index: number; readonly doc: Converted }> = [];
   for (const [index, doc] of documents.entries()) {
@@ -178,7 +193,12 @@ async function ingestChunk(
       results[index] = { name: doc.name, status: "rejected", error: error.message };
     }
   }
-  const stored = await store.findMany(converted.map((c) => c.doc.entry.id));
+  // A lone document is most often a new article: it is created at once, with no look-up first. If its
+  // id is taken, the write changes nothing and it is saved one by one below, as an update.
+  const stored =
+    lease && converted.length === 1
+      ? new Map<string, EntryRecord>()
+      : await store.findMany(converted.map((c) => c.doc.entry.id));
   const fresh: typeof converted = [];
   const rest: typeof converted = [];
   const freshIds = new Set<string>();
@@ -194,7 +214,10 @@ async function ingestChunk(
   const writes = await Promise.all(
     fresh.map((c) => entryWrite(c.doc.entry, c.doc.documentHash, config, renderKey)),
   );
-  const created = await store.createMany(writes);
+  const { created, lock } =
+    lease && rest.length === 0
+      ? await store.createManyAndLock(writes, lease.now, lease.until)
+      : { created: await store.createMany(writes), lock: null };
   fresh.slice(0, created).forEach((c, k) => {
     results[c.index] = {
       name: c.doc.name,
@@ -205,7 +228,8 @@ async function ingestChunk(
   });
   const oneByOne = [...fresh.slice(created), ...rest].sort((a, b) => a.index - b.index);
   for (const c of oneByOne) results[c.index] = await saveConverted(store, config, c.doc, now);
-  return results;
+  // Nothing was left to save when the lease was taken: a save that failed cannot have kept it.
+  return { results, tried: lock && lease ? { ...lock, until: lease.until } : undefined };
 }
 
 export interface IngestOptions {
@@ -228,25 +252,45 @@ export async function ingestDocuments(
 ): Promise<IngestReport> {
   const now = options.now ?? Date.now();
   const results: IngestResult[] = [];
-  for (let at = 0; at < documents.length; at += INGEST_CHUNK)
-    results.push(
-      ...(await ingestChunk(store, config, documents.slice(at, at + INGEST_CHUNK), now)),
+  let tried: (LockAttempt & { until: number }) | undefined;
+  for (let at = 0; at < documents.length; at += INGEST_CHUNK) {
+    const last = at + INGEST_CHUNK >= documents.length;
+    // The lease is on the publishing clock (publishChanges's), not the documents' `now`.
+    const clock = Date.now();
+    const chunk = await ingestChunk(
+      store,
+      config,
+      documents.slice(at, at + INGEST_CHUNK),
+      now,
+      last && options.publish !== false ? { now: clock, until: clock + LEASE_MS } : undefined,
     );
+    results.push(...chunk.results);
+    tried = chunk.tried;
+  }
   const changed = results.some((r) => r.status === "created" || r.status === "updated");
   const published =
-    changed && options.publish !== false ? await publishPending(store, kv, config, options) : null;
+    changed && options.publish !== false
+      ? await publishPending(store, kv, config, options, tried)
+      : null;
   return { results, published };
 }
 
-/** Publishes whatever the store holds that is not live yet (this request's changes among them). */
+/**
+ * Publishes whatever the store holds that is not live yet (this request's changes among them); with
+ * the lease `tried` in the request's last write, instead of trying it again.
+ */
 export async function publishPending(
   store: EntryStore,
   kv: KVNamespace,
   config: SiteConfig,
   options: IngestOptions = {},
+  tried?: LockAttempt & { readonly until: number },
 ): Promise<SitePublishReport | null> {
   // No seq: publishChanges reads the counter with the lease, after this request's changes.
-  return publishChanges(store, kv, config, { now: options.now ?? Date.now() });
+  return publishChanges(store, kv, config, {
+    now: options.now ?? Date.now(),
+    ...(tried ? { tried } : {}),
+  });
 }
 
 /**

@@ -71,6 +71,12 @@ export interface StoreState {
   readonly nextPosition: number;
 }
 
+/** What trying the publishing lease found: whether this caller holds it now, and the counters. */
+export interface LockAttempt {
+  readonly locked: boolean;
+  readonly state: StoreState;
+}
+
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS entries (
     id TEXT PRIMARY KEY,
@@ -595,6 +601,30 @@ export class EntryStore {
    * @throws StoreError when D1 fails otherwise.
    */
   async createMany(writes: readonly EntryWrite[]): Promise<number> {
+    return (await this.createGroups(writes)).created;
+  }
+
+  /**
+   * `createMany`, and in the round trip of its last group the publishing lease tried as `tryLock`
+   * tries it, with the counters read after both: an ingest that publishes next spends one D1 call
+   * where the two spend two. `lock` is null unless every write was created (a group that changes
+   * nothing takes no lease either).
+   */
+  async createManyAndLock(
+    writes: readonly EntryWrite[],
+    now: number,
+    until: number,
+  ): Promise<{ created: number; lock: LockAttempt | null }> {
+    return this.createGroups(writes, () => [
+      this.setLockStatement(until, "value < ?", now),
+      this.readState(),
+    ]);
+  }
+
+  private async createGroups(
+    writes: readonly EntryWrite[],
+    withLast?: () => D1PreparedStatement[],
+  ): Promise<{ created: number; lock: LockAttempt | null }> {
     const encoder = new TextEncoder();
     let created = 0;
     while (created < writes.length) {
@@ -610,14 +640,28 @@ export class EntryStore {
         bytes += size;
       }
       // A row too large for one value on its own is left to `save`, which stores it column by column.
-      if (group.length === 0 || !(await this.createGroup(group, `[${rows.join(",")}]`)))
-        return created;
+      if (group.length === 0) break;
+      const last = created + group.length === writes.length ? withLast?.() : undefined;
+      const results = await this.createGroup(group, `[${rows.join(",")}]`, last ?? []);
+      if (!results) break;
       created += group.length;
+      if (last) {
+        const [lock, state] = results.slice(-2);
+        return {
+          created,
+          lock: { locked: lock?.meta.changes === 1, state: stateOf(state?.results ?? []) },
+        };
+      }
     }
-    return created;
+    return { created, lock: null };
   }
 
-  private async createGroup(writes: readonly EntryWrite[], rows: string): Promise<boolean> {
+  /** One group's statements (and `after`, in the same transaction); their results, or null when an id was taken. */
+  private async createGroup(
+    writes: readonly EntryWrite[],
+    rows: string,
+    after: readonly D1PreparedStatement[],
+  ): Promise<D1Result<Row>[] | null> {
     const ids = JSON.stringify(writes.map((write) => write.entry.id));
     const compressed = JSON.stringify(
       writes.flatMap(({ entry, pieces, renderKey }) =>
@@ -683,15 +727,16 @@ export class EntryStore {
         )
         .bind(categories),
       this.db.prepare("UPDATE site_state SET value = value + 1 WHERE key = 'seq'"),
+      ...after,
     ];
     return this.run("create", async () => {
       try {
-        await this.db.batch(statements);
+        const results = await this.db.batch<Row>(statements);
         for (const write of writes) remember(write);
-        return true;
+        return results;
       } catch (cause) {
         // A taken id or position fails the batch, which D1 rolls back whole.
-        if (/UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String(cause))) return false;
+        if (/UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String(cause))) return null;
         throw cause;
       }
     });
@@ -982,7 +1027,7 @@ export class EntryStore {
    * so two ingests never prune each other's versions. A crashed holder's lease runs out by itself.
    * Whether it was taken, and the store's counters as they stand after the attempt (one round trip).
    */
-  async tryLock(now: number, until: number): Promise<{ locked: boolean; state: StoreState }> {
+  async tryLock(now: number, until: number): Promise<LockAttempt> {
     return this.run("lock", async () => {
       const [lock, state] = await this.db.batch<Row>([
         this.setLockStatement(until, "value < ?", now),

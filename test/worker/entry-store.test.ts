@@ -179,6 +179,50 @@ describe("EntryStore.planReads", () => {
   });
 });
 
+describe("EntryStore.createManyAndLock", () => {
+  it("creates as createMany does and takes the lease in the same write, with the counters after both", async () => {
+    const store = await storeWithHistory();
+    const before = await store.state();
+    const { created, lock } = await store.createManyAndLock(
+      [await write(entry(3)), await write(entry(4))],
+      OLDER_MS,
+      OLDER_MS + 30_000,
+    );
+    expect(created).toBe(2);
+    expect(lock?.locked).toBe(true);
+    expect(lock?.state).toEqual(await store.state());
+    expect(lock?.state.seq).toBe(before.seq + 1);
+    expect(lock?.state.nextPosition).toBe(before.nextPosition + 2);
+    // The lease is held until the time given: another publisher cannot take it before then.
+    expect((await store.tryLock(OLDER_MS + 29_999, OLDER_MS + 60_000)).locked).toBe(false);
+    expect((await store.tryLock(OLDER_MS + 30_001, OLDER_MS + 60_000)).locked).toBe(true);
+  });
+
+  it("reports a lease another publisher holds, and takes none when an id is taken", async () => {
+    const store = await storeWithHistory();
+    expect((await store.tryLock(OLDER_MS, OLDER_MS + 30_000)).locked).toBe(true);
+    const held = await store.createManyAndLock(
+      [await write(entry(3))],
+      OLDER_MS + 1,
+      OLDER_MS + 40_000,
+    );
+    expect(held.created).toBe(1);
+    expect(held.lock?.locked).toBe(false);
+
+    await store.unlock(OLDER_MS + 30_000);
+    const snapshot = await dump();
+    const taken = await store.createManyAndLock(
+      [await write(entry(1))],
+      OLDER_MS + 2,
+      OLDER_MS + 50_000,
+    );
+    expect(taken).toEqual({ created: 0, lock: null });
+    expect(await dump()).toEqual(snapshot);
+    // Nothing held the lease: the next publisher takes it at once.
+    expect((await store.tryLock(OLDER_MS + 3, OLDER_MS + 60_000)).locked).toBe(true);
+  });
+});
+
 describe("EntryStore.unlock", () => {
   it("with a published seq, records it as markPublished does and frees the lease, in one call", async () => {
     const store = await storeWithHistory();

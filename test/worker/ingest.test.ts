@@ -6,9 +6,12 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ingestDocuments } from "../../src/api/ingest.js";
 import { convertDocument } from "../../src/pipeline.js";
+import { EntryStore } from "../../src/store/entries.js";
 import {
   AUTH,
+  CONFIG,
   HOUR,
   identityAndGzip,
   postDocuments as post,
@@ -281,6 +284,68 @@ describe("POST /api/documents", () => {
     expect(json.items).toHaveLength(count);
     const health = (await (await request("/health")).json()) as { entries: number };
     expect(health.entries).toBe(count);
+  });
+});
+
+/** D1 with its round trips counted: each batch, and each statement run on its own. */
+function countingD1(db: D1Database): { db: D1Database; calls: () => string[]; reset: () => void } {
+  let calls: string[] = [];
+  const counted = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const { bind, all, run, first, raw } = statement;
+    const call = <T>(result: T) => {
+      calls.push(sql);
+      return result;
+    };
+    return Object.assign(statement, {
+      bind: (...values: unknown[]) => counted(bind.apply(statement, values), sql),
+      all: () => call(all.apply(statement)),
+      run: () => call(run.apply(statement)),
+      first: (column?: string) => call(first.call(statement, column as string)),
+      raw: () => call(raw.apply(statement)),
+    });
+  };
+  const wrapped = Object.create(db) as D1Database;
+  wrapped.prepare = (sql: string) => counted(db.prepare(sql), sql);
+  wrapped.batch = (statements) => {
+    calls.push(`batch of ${statements.length}`);
+    return db.batch(statements);
+  };
+  return {
+    db: wrapped,
+    calls: () => calls,
+    reset: () => {
+      calls = [];
+    },
+  };
+}
+
+describe("D1 round trips of an ingest", () => {
+  it("are three for one new document (created with the lease tried, the plan, the release), and an update still publishes", async () => {
+    const d1 = countingD1(env.ENTRIES);
+    const store = new EntryStore(d1.db, CONFIG.entriesPerFeed);
+    const doc = (n: number, body?: string) => ({
+      name: `${n}.txt`,
+      bytes: new TextEncoder().encode(seed(n, body ? { body } : {})),
+    });
+    // The first ingest also creates the schema.
+    await ingestDocuments(store, env.FEEDS, CONFIG, [doc(1)]);
+    d1.reset();
+    const created = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2)]);
+    // Each statement run alone, or batch, is one call the worker spends CPU time on.
+    expect(d1.calls()).toHaveLength(3);
+    expect(created.results.map((r) => r.status)).toEqual(["created"]);
+    expect(created.published?.seq).toBe((await store.state()).publishedSeq);
+
+    // A lone document whose id is taken is tried as new first, then saved as an update.
+    const updated = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2, "Corrected.")]);
+    expect(updated.results.map((r) => r.status)).toEqual(["updated"]);
+    const json = (await (await request("/feed.json")).json()) as {
+      items: Array<{ id: string; content_html: string }>;
+    };
+    expect(json.items.map((i) => i.id)).toEqual([articleUrl(2), articleUrl(1)]);
+    expect(json.items[0]?.content_html).toContain("Corrected.");
+    // The lease was given back each time: another publisher takes it at once.
+    expect((await store.tryLock(Date.now(), Date.now() + 1000)).locked).toBe(true);
   });
 });
 
