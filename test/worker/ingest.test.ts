@@ -132,6 +132,10 @@ describe("POST /api/documents", () => {
     expect(entries[0]?.published).toBe("2021-12-15T19:57:46Z");
     expect(entries[0]?.updated).toBe("2021-12-15T23:57:46Z");
     expect(await (await request("/feed.rss")).text()).toContain("Corrected body.");
+    // The page lists the corrected summary, not the listing this isolate parsed before.
+    const page = await (await request("/")).text();
+    expect(page).toContain("Corrected body.");
+    expect(page).not.toContain("The body of article 1.");
   });
 
   it("serves gzip feeds, joined from pieces compressed at ingest, that decode to the feed; an update shows", async () => {
@@ -291,17 +295,18 @@ describe("POST /api/documents", () => {
 function countingD1(db: D1Database): { db: D1Database; calls: () => string[]; reset: () => void } {
   let calls: string[] = [];
   const counted = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const counting = <F>(method: F) =>
+      ((...args: unknown[]) => {
+        calls.push(sql);
+        return (method as (...a: unknown[]) => unknown).apply(statement, args);
+      }) as F;
     const { bind, all, run, first, raw } = statement;
-    const call = <T>(result: T) => {
-      calls.push(sql);
-      return result;
-    };
     return Object.assign(statement, {
       bind: (...values: unknown[]) => counted(bind.apply(statement, values), sql),
-      all: () => call(all.apply(statement)),
-      run: () => call(run.apply(statement)),
-      first: (column?: string) => call(first.call(statement, column as string)),
-      raw: () => call(raw.apply(statement)),
+      all: counting(all),
+      run: counting(run),
+      first: counting(first),
+      raw: counting(raw),
     });
   };
   const wrapped = Object.create(db) as D1Database;
