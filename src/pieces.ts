@@ -19,9 +19,12 @@ export type CompressedPieces = Readonly<Record<FeedFormat, CompressedPiece>>;
 
 const DIGEST_BYTES = 16;
 
+/** Each byte's two hex digits. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 function toHex(bytes: Uint8Array): string {
   let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  for (const byte of bytes) hex += HEX[byte];
   return hex;
 }
 

@@ -258,14 +258,8 @@ export interface PrepareOptions {
   readonly encodings?: readonly Exclude<ContentEncoding, "identity">[];
 }
 
-const HASH_HEX_LENGTH = 32;
-
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -273,12 +267,12 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * The hex SHA-256 of a text's UTF-8 bytes, cut to 128 bits: enough to tell builds apart.
+ * The hex SHA-256 of a text's UTF-8 bytes, cut to 128 bits: enough to tell builds apart (a piece's
+ * digest, of a text or of bytes).
  * @example await contentHash("") // "e3b0c44298fc1c149afbf4c8996fb924"
  */
 export async function contentHash(text: string | Uint8Array): Promise<string> {
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  return toHex(await sha256(bytes)).slice(0, HASH_HEX_LENGTH);
+  return digestOf(typeof text === "string" ? new TextEncoder().encode(text) : text);
 }
 
 /** The formats `CompressionStream` takes; "brotli" is newer than the declared types. */
