@@ -50,8 +50,16 @@ async function readKey<T>(key: string, read: () => Promise<T>): Promise<T> {
  * is not a manifest.
  */
 export async function readManifest(kv: KVNamespace): Promise<Manifest | null> {
-  const text = await readKey(CURRENT_KEY, () => kv.get(CURRENT_KEY, "text"));
+  const text = await readPointer(kv);
   return text === null ? null : parseManifest(text, CURRENT_KEY);
+}
+
+/**
+ * The pointer's text as stored, or null when nothing was ever published.
+ * @throws StoreError when KV fails or takes over KV_READ_TIMEOUT_MS.
+ */
+export function readPointer(kv: KVNamespace): Promise<string | null> {
+  return readKey(CURRENT_KEY, () => kv.get(CURRENT_KEY, "text"));
 }
 
 /**
