@@ -524,8 +524,8 @@ export async function publishChanges(
   options: SitePublishOptions & {
     readonly seq?: number;
     readonly clock?: () => number;
-    /** The lease already tried, in the caller's last write (`createManyAndLock`), until `until`. */
-    readonly tried?: LockAttempt & { readonly until: number };
+    /** The lease already tried, in the caller's last write (`createManyAndLock`). */
+    readonly tried?: LockAttempt;
   },
 ): Promise<SitePublishReport | null> {
   const clock = options.clock ?? Date.now;

@@ -181,8 +181,8 @@ async function ingestChunk(
   config: SiteConfig,
   documents: readonly IncomingDocument[],
   now: number,
-  lease?: { readonly now: number; readonly until: number },
-): Promise<{ results: IngestResult[]; tried: (LockAttempt & { until: number }) | undefined }> {
+  lease: boolean,
+): Promise<{ results: IngestResult[]; tried: LockAttempt | undefined }> {
   const results: IngestResult[] = [];
   const converted: Array<{ readonly index: number; readonly doc: Converted }> = [];
   for (const [index, doc] of documents.entries()) {
@@ -214,9 +214,11 @@ async function ingestChunk(
   const writes = await Promise.all(
     fresh.map((c) => entryWrite(c.doc.entry, c.doc.documentHash, config, renderKey)),
   );
+  // The lease is on the publishing clock (publishChanges's), not the documents' `now`.
+  const at = Date.now();
   const { created, lock } =
     lease && rest.length === 0
-      ? await store.createManyAndLock(writes, lease.now, lease.until)
+      ? await store.createManyAndLock(writes, at, at + LEASE_MS)
       : { created: await store.createMany(writes), lock: null };
   fresh.slice(0, created).forEach((c, k) => {
     results[c.index] = {
@@ -229,7 +231,7 @@ async function ingestChunk(
   const oneByOne = [...fresh.slice(created), ...rest].sort((a, b) => a.index - b.index);
   for (const c of oneByOne) results[c.index] = await saveConverted(store, config, c.doc, now);
   // Nothing was left to save when the lease was taken: a save that failed cannot have kept it.
-  return { results, tried: lock && lease ? { ...lock, until: lease.until } : undefined };
+  return { results, tried: lock ?? undefined };
 }
 
 export interface IngestOptions {
@@ -252,17 +254,15 @@ export async function ingestDocuments(
 ): Promise<IngestReport> {
   const now = options.now ?? Date.now();
   const results: IngestResult[] = [];
-  let tried: (LockAttempt & { until: number }) | undefined;
+  let tried: LockAttempt | undefined;
   for (let at = 0; at < documents.length; at += INGEST_CHUNK) {
     const last = at + INGEST_CHUNK >= documents.length;
-    // The lease is on the publishing clock (publishChanges's), not the documents' `now`.
-    const clock = Date.now();
     const chunk = await ingestChunk(
       store,
       config,
       documents.slice(at, at + INGEST_CHUNK),
       now,
-      last && options.publish !== false ? { now: clock, until: clock + LEASE_MS } : undefined,
+      last && options.publish !== false,
     );
     results.push(...chunk.results);
     tried = chunk.tried;
@@ -284,7 +284,7 @@ export async function publishPending(
   kv: KVNamespace,
   config: SiteConfig,
   options: IngestOptions = {},
-  tried?: LockAttempt & { readonly until: number },
+  tried?: LockAttempt,
 ): Promise<SitePublishReport | null> {
   // No seq: publishChanges reads the counter with the lease, after this request's changes.
   return publishChanges(store, kv, config, {

@@ -72,9 +72,11 @@ export interface StoreState {
   readonly nextPosition: number;
 }
 
-/** What trying the publishing lease found: whether this caller holds it now, and the counters. */
+/** What trying the publishing lease found: whether this caller holds it now, until when, and the counters. */
 export interface LockAttempt {
   readonly locked: boolean;
+  /** The lease's end asked for: what the holder renews or frees it by. */
+  readonly until: number;
   readonly state: StoreState;
 }
 
@@ -300,6 +302,12 @@ function stateOf(rows: readonly Row[]): StoreState {
     publishedSeq: value("published_seq"),
     nextPosition: value("next_position") || 1,
   };
+}
+
+/** What the results of a batch ending in `tryLockStatements` say of the lease. */
+function lockAttemptOf(results: readonly D1Result<Row>[], until: number): LockAttempt {
+  const [lock, state] = results.slice(-2);
+  return { locked: lock?.meta.changes === 1, until, state: stateOf(state?.results ?? []) };
 }
 
 /** What a publish reads to plan itself (see EntryStore.planReads). */
@@ -624,7 +632,7 @@ export class EntryStore {
    * @throws StoreError when D1 fails otherwise.
    */
   async createMany(writes: readonly EntryWrite[]): Promise<number> {
-    return (await this.createGroups(writes)).created;
+    return (await this.createGroups(writes, [])).created;
   }
 
   /**
@@ -638,16 +646,18 @@ export class EntryStore {
     now: number,
     until: number,
   ): Promise<{ created: number; lock: LockAttempt | null }> {
-    return this.createGroups(writes, () => [
-      this.setLockStatement(until, "value < ?", now),
-      this.readState(),
-    ]);
+    const { created, tail } = await this.createGroups(writes, this.tryLockStatements(now, until));
+    return { created, lock: tail ? lockAttemptOf(tail, until) : null };
   }
 
+  /**
+   * Creates the writes group by group; `withLast` runs in the last group's batch, whose results then
+   * end with theirs (`tail`), when every write was created.
+   */
   private async createGroups(
     writes: readonly EntryWrite[],
-    withLast?: () => D1PreparedStatement[],
-  ): Promise<{ created: number; lock: LockAttempt | null }> {
+    withLast: readonly D1PreparedStatement[],
+  ): Promise<{ created: number; tail: readonly D1Result<Row>[] | null }> {
     const encoder = new TextEncoder();
     let created = 0;
     while (created < writes.length) {
@@ -664,19 +674,13 @@ export class EntryStore {
       }
       // A row too large for one value on its own is left to `save`, which stores it column by column.
       if (group.length === 0) break;
-      const last = created + group.length === writes.length ? withLast?.() : undefined;
-      const results = await this.createGroup(group, `[${rows.join(",")}]`, last ?? []);
+      const last = created + group.length === writes.length;
+      const results = await this.createGroup(group, `[${rows.join(",")}]`, last ? withLast : []);
       if (!results) break;
       created += group.length;
-      if (last) {
-        const [lock, state] = results.slice(-2);
-        return {
-          created,
-          lock: { locked: lock?.meta.changes === 1, state: stateOf(state?.results ?? []) },
-        };
-      }
+      if (last) return { created, tail: results };
     }
-    return { created, lock: null };
+    return { created, tail: null };
   }
 
   /** One group's statements (and `after`, in the same transaction); their results, or null when an id was taken. */
@@ -1051,13 +1055,14 @@ export class EntryStore {
    * Whether it was taken, and the store's counters as they stand after the attempt (one round trip).
    */
   async tryLock(now: number, until: number): Promise<LockAttempt> {
-    return this.run("lock", async () => {
-      const [lock, state] = await this.db.batch<Row>([
-        this.setLockStatement(until, "value < ?", now),
-        this.readState(),
-      ]);
-      return { locked: lock?.meta.changes === 1, state: stateOf(state?.results ?? []) };
-    });
+    return this.run("lock", async () =>
+      lockAttemptOf(await this.db.batch<Row>(this.tryLockStatements(now, until)), until),
+    );
+  }
+
+  /** Takes the lease until `until` where it ended before `now`, then reads the counters. */
+  private tryLockStatements(now: number, until: number): D1PreparedStatement[] {
+    return [this.setLockStatement(until, "value < ?", now), this.readState()];
   }
 
   /**
