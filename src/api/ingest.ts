@@ -112,7 +112,6 @@ export async function convertIncoming(doc: IncomingDocument): Promise<Converted>
   return { name: doc.name, entry, documentHash: await contentHash(doc.bytes) };
 }
 
-/** Saves one converted document, deciding again when another ingest got there first. */
 /** What the store keeps of an entry: its pieces rendered and compressed once, here. */
 async function entryWrite(
   entry: Entry,
@@ -131,6 +130,7 @@ async function entryWrite(
   };
 }
 
+/** Saves one converted document, deciding again when another ingest got there first. */
 async function saveConverted(
   store: EntryStore,
   config: SiteConfig,
