@@ -52,13 +52,37 @@ export function storedVersion(manifest: Manifest, doc: ManifestDocument): string
  * shelf stays under the version that wrote it).
  */
 export function referencedVersions(manifest: Manifest): Set<string> {
-  const versions = new Set([
-    manifest.version,
-    ...manifest.documents.map((d) => storedVersion(manifest, d)),
-  ]);
+  return referencedVersionsOf(manifest, documentLists(manifest));
+}
+
+/**
+ * referencedVersions of a pointer whose documents are `lists` (its own, then its shelves'): a shelf
+ * named again by each publish is gone through once, not per publish.
+ */
+export function referencedVersionsOf(
+  manifest: Manifest,
+  lists: ReadonlyArray<readonly ManifestDocument[]>,
+): Set<string> {
+  // A document that names no version is stored under the manifest's own.
+  const versions = new Set([manifest.version]);
+  for (const list of lists) for (const version of versionsStoring(list)) versions.add(version);
   for (const shelf of shelvesOf(manifest)) {
     const version = versionOfKey(shelf.key);
     if (version !== undefined) versions.add(version);
+  }
+  return versions;
+}
+
+/** The versions a list's documents name as storing them (`storedIn`), per list. */
+const storedIns = new WeakMap<readonly ManifestDocument[], ReadonlySet<string>>();
+
+function versionsStoring(list: readonly ManifestDocument[]): ReadonlySet<string> {
+  let versions = storedIns.get(list);
+  if (versions === undefined) {
+    const named = new Set<string>();
+    for (const doc of list) if (doc.storedIn !== undefined) named.add(doc.storedIn);
+    versions = named;
+    storedIns.set(list, versions);
   }
   return versions;
 }
@@ -263,6 +287,36 @@ export function mergeShelves(
   const merged: Manifest = { ...pointer, documents: [pointer.documents, ...shelves].flat() };
   mergedFrom.set(merged, [pointer.documents, ...shelves]);
   return merged;
+}
+
+/** The lists a manifest's documents are in: its own, then each shelf's, when merged (see mergeShelves). */
+export function documentLists(manifest: Manifest): ReadonlyArray<readonly ManifestDocument[]> {
+  return mergedFrom.get(manifest) ?? [manifest.documents];
+}
+
+/** Lists whose every document names the version storing it, per list. */
+const allStored = new WeakMap<readonly ManifestDocument[], boolean>();
+
+/**
+ * A merged manifest's shelf of `folder` with its documents, when a later version can name that shelf
+ * as it stands: every document on it names the version storing it (one that does not is stored under
+ * the manifest's own version, which a later manifest would misname).
+ */
+export function reusableShelf(
+  manifest: Manifest,
+  folder: string,
+): { readonly ref: ShelfRef; readonly documents: readonly ManifestDocument[] } | undefined {
+  const lists = mergedFrom.get(manifest);
+  const at = shelvesOf(manifest).findIndex((shelf) => shelf.folder === folder);
+  const documents = lists?.[at + 1];
+  const ref = shelvesOf(manifest)[at];
+  if (at < 0 || documents === undefined || ref === undefined) return undefined;
+  let stored = allStored.get(documents);
+  if (stored === undefined) {
+    stored = documents.every((doc) => doc.storedIn !== undefined);
+    allStored.set(documents, stored);
+  }
+  return stored ? { ref, documents } : undefined;
 }
 
 /** The document published at a path, if any. */

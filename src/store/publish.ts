@@ -31,6 +31,8 @@ import {
   mergeShelves,
   parseManifest,
   referencedVersions,
+  referencedVersionsOf,
+  reusableShelf,
   type ShelfRef,
   shelvesOf,
   storedVersion,
@@ -52,6 +54,11 @@ export interface PublishOptions {
    * only the documents it affects). Their bodies stay where the live manifest says they are.
    */
   readonly carried?: readonly ManifestDocument[];
+  /**
+   * Folders whose live shelf is kept whole, as it stands (see reusableShelf): none of its documents is
+   * in `carried`, nor rendered again.
+   */
+  readonly carriedShelves?: readonly string[];
   /** Recorded in the manifest: what the documents were rendered with. */
   readonly renderKey?: string;
   /** Recorded in the manifest: the entry store's change counter rendered. */
@@ -367,11 +374,14 @@ interface PlannedShelf {
  * A manifest's documents split into those the pointer lists and the shelves of those below folders,
  * one per folder in folder order. A folder whose documents are all the live shelf's own (carried
  * unchanged, the same objects) keeps that shelf: no list of thousands of archive pages is serialized,
- * hashed and written again per ingest.
+ * hashed and written again per ingest. So does a folder in `whole`, whose documents are not in
+ * `documents` at all: its live shelf is named again without going through its documents.
+ * @throws StoreError when the live version has no shelf of a `whole` folder that can be named again.
  */
 async function planShelves(
   documents: readonly ManifestDocument[],
   live: Manifest | null,
+  whole: readonly string[],
 ): Promise<{ top: ManifestDocument[]; shelves: PlannedShelf[] }> {
   const top: ManifestDocument[] = [];
   const byFolder = new Map<string, ManifestDocument[]>();
@@ -387,7 +397,18 @@ async function planShelves(
   }
   const liveShelves = live ? shelvesOf(live) : [];
   const planned: PlannedShelf[] = [];
-  for (const folder of [...byFolder.keys()].sort()) {
+  for (const folder of [...new Set([...byFolder.keys(), ...whole])].sort()) {
+    if (whole.includes(folder)) {
+      const kept = live ? reusableShelf(live, folder) : undefined;
+      const hash = kept ? shelfHashOf(kept.ref.key) : undefined;
+      if (!kept || hash === undefined || byFolder.has(folder))
+        throw new StoreError(
+          `shelf ${folder}`,
+          "was to be kept whole, but the live version has no such shelf; publish again",
+        );
+      planned.push({ folder, documents: kept.documents, hash, reused: kept.ref });
+      continue;
+    }
     const docs = byFolder.get(folder) ?? [];
     const before = liveShelves.find((shelf) => shelf.folder === folder);
     const listed = before ? publishedShelves.get(before.key) : undefined;
@@ -425,7 +446,7 @@ export async function publishVersion(
   const live = await readLiveManifest(kv, options.now);
   const planned = planDocuments(documents, live, { ...options, incremental });
   const manifestDocuments = [...planned.entries, ...carried.map((doc) => withStore(live, doc))];
-  const { top, shelves } = await planShelves(manifestDocuments, live);
+  const { top, shelves } = await planShelves(manifestDocuments, live, options.carriedShelves ?? []);
   const version = await versionOf(
     documents,
     facts,
@@ -466,7 +487,7 @@ export async function publishVersion(
   // Every version this manifest or the live one reads from stays (a reused shelf's among them): a
   // reader that read the old pointer can still finish, whatever kind of publish this is (a deploy
   // replacing an ingested site included).
-  const retained = referencedVersions({ ...pointer, documents: manifestDocuments });
+  const retained = referencedVersionsOf(pointer, [top, ...shelves.map((shelf) => shelf.documents)]);
   if (live) for (const v of referencedVersions(live)) retained.add(v);
   retained.delete(version);
   if (retained.size > 0) Object.assign(pointer, { retainedVersions: [...retained].sort() });

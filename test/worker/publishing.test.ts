@@ -8,6 +8,7 @@ import { EntryStore } from "../../src/store/entries.js";
 import {
   CURRENT_KEY,
   documentKey,
+  shelfKey,
   stagingTime,
   VERSIONS_PREFIX,
   versionOfKey,
@@ -18,6 +19,9 @@ import {
   type ManifestDocument,
   mergeShelves,
   parseManifest,
+  referencedVersions,
+  referencedVersionsOf,
+  reusableShelf,
   storedVersion,
 } from "../../src/store/manifest.js";
 import { pruneVersions, publishVersion, readLiveManifest } from "../../src/store/publish.js";
@@ -616,6 +620,50 @@ describe("storage that several publishes share (found in review)", () => {
       expect(findDocument(merged, d.path)).toBe(d);
     expect(findDocument(merged, "archive/3.atom")).toBeUndefined();
     expect(mergeShelves(pointer, [])).toBe(pointer);
+  });
+
+  it("names a shelf again whole only when each of its documents names the version storing it, and retains those versions", () => {
+    const doc = (path: string, storedIn?: string): ManifestDocument => ({
+      path,
+      contentType: "application/atom+xml; charset=utf-8",
+      lastModifiedMs: 0,
+      variants: [{ encoding: "identity", etag: `"${path.length}"`, size: 1 }],
+      ...(storedIn ? { storedIn } : {}),
+    });
+    const archive = [
+      doc("archive/1.atom", "1111111111111111"),
+      doc("archive/2.atom", "2222222222222222"),
+    ];
+    // Written by the pointer's own version: a later version naming this list would misname it.
+    const categories = [doc("category/world.atom")];
+    const shelves = [
+      { key: shelfKey("2222222222222222", "aaaaaaaaaaaaaaaa"), count: 2, folder: "archive/" },
+      { key: shelfKey("3333333333333333", "bbbbbbbbbbbbbbbb"), count: 1, folder: "category/" },
+    ];
+    const pointer: Manifest = {
+      schema: 1,
+      version: "3333333333333333",
+      previousVersion: "2222222222222222",
+      publishedMs: 0,
+      entryCount: 2,
+      newestEntryMs: 0,
+      documents: [doc("feed.atom")],
+      shelves,
+    };
+    const merged = mergeShelves(pointer, [archive, categories]);
+    expect(reusableShelf(merged, "archive/")).toEqual({ ref: shelves[0], documents: archive });
+    expect(reusableShelf(merged, "category/")).toBeUndefined();
+    expect(reusableShelf(merged, "tag/")).toBeUndefined();
+    expect(reusableShelf(pointer, "archive/")).toBeUndefined();
+    // The versions it reads from: its own, those its documents name, and its shelves'.
+    expect([...referencedVersions(merged)].sort()).toEqual([
+      "1111111111111111",
+      "2222222222222222",
+      "3333333333333333",
+    ]);
+    expect(referencedVersionsOf(pointer, [pointer.documents, archive, categories])).toEqual(
+      referencedVersions(merged),
+    );
   });
 
   it("a pointer whose shelf is missing: read moments after its publish, publishing fails and asks to retry; long after, it is rebuilt", async () => {
