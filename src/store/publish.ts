@@ -376,7 +376,8 @@ interface PlannedShelf {
  * unchanged, the same objects) keeps that shelf: no list of thousands of archive pages is serialized,
  * hashed and written again per ingest. So does a folder in `whole`, whose documents are not in
  * `documents` at all: its live shelf is named again without going through its documents.
- * @throws StoreError when the live version has no shelf of a `whole` folder that can be named again.
+ * @throws StoreError when a `whole` folder's live shelf cannot be named again as it stands, or when
+ * `documents` hold some of its documents after all.
  */
 async function planShelves(
   documents: readonly ManifestDocument[],
@@ -404,7 +405,7 @@ async function planShelves(
       if (!kept || hash === undefined || byFolder.has(folder))
         throw new StoreError(
           `shelf ${folder}`,
-          "was to be kept whole, but the live version has no such shelf; publish again",
+          "was to be kept whole, but the live version's is not there as it stood; publish again",
         );
       planned.push({ folder, documents: kept.documents, hash, reused: kept.ref });
       continue;
