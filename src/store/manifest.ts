@@ -65,7 +65,7 @@ export function referencedVersionsOf(
 ): Set<string> {
   // A document that names no version is stored under the manifest's own.
   const versions = new Set([manifest.version]);
-  for (const list of lists) for (const version of versionsStoring(list)) versions.add(version);
+  for (const list of lists) for (const version of storageOf(list).versions) versions.add(version);
   for (const shelf of shelvesOf(manifest)) {
     const version = versionOfKey(shelf.key);
     if (version !== undefined) versions.add(version);
@@ -73,18 +73,29 @@ export function referencedVersionsOf(
   return versions;
 }
 
-/** The versions a list's documents name as storing them (`storedIn`), per list. */
-const storedIns = new WeakMap<readonly ManifestDocument[], ReadonlySet<string>>();
+/** What a list's documents say of where they are stored. */
+interface ListStorage {
+  /** The versions they name (`storedIn`). */
+  readonly versions: ReadonlySet<string>;
+  /** Whether every one names one. */
+  readonly allNamed: boolean;
+}
 
-function versionsStoring(list: readonly ManifestDocument[]): ReadonlySet<string> {
-  let versions = storedIns.get(list);
-  if (versions === undefined) {
-    const named = new Set<string>();
-    for (const doc of list) if (doc.storedIn !== undefined) named.add(doc.storedIn);
-    versions = named;
-    storedIns.set(list, versions);
+/** Per list, made on first use: a shelf named again by each publish is gone through once. */
+const storage = new WeakMap<readonly ManifestDocument[], ListStorage>();
+
+function storageOf(list: readonly ManifestDocument[]): ListStorage {
+  let known = storage.get(list);
+  if (known === undefined) {
+    const versions = new Set<string>();
+    let allNamed = true;
+    for (const doc of list)
+      if (doc.storedIn !== undefined) versions.add(doc.storedIn);
+      else allNamed = false;
+    known = { versions, allNamed };
+    storage.set(list, known);
   }
-  return versions;
+  return known;
 }
 
 /** A list of the documents below one folder, kept under a key of its own. */
@@ -294,9 +305,6 @@ export function documentLists(manifest: Manifest): ReadonlyArray<readonly Manife
   return mergedFrom.get(manifest) ?? [manifest.documents];
 }
 
-/** Lists whose every document names the version storing it, per list. */
-const allStored = new WeakMap<readonly ManifestDocument[], boolean>();
-
 /**
  * A merged manifest's shelf of `folder` with its documents, when a later version can name that shelf
  * as it stands: every document on it names the version storing it (one that does not is stored under
@@ -311,12 +319,7 @@ export function reusableShelf(
   const documents = lists?.[at + 1];
   const ref = shelvesOf(manifest)[at];
   if (at < 0 || documents === undefined || ref === undefined) return undefined;
-  let stored = allStored.get(documents);
-  if (stored === undefined) {
-    stored = documents.every((doc) => doc.storedIn !== undefined);
-    allStored.set(documents, stored);
-  }
-  return stored ? { ref, documents } : undefined;
+  return storageOf(documents).allNamed ? { ref, documents } : undefined;
 }
 
 /** The document published at a path, if any. */
