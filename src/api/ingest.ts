@@ -130,16 +130,21 @@ async function entryWrite(
   };
 }
 
-/** Saves one converted document, deciding again when another ingest got there first. */
+/**
+ * Saves one converted document, deciding again when another ingest got there first. `known` is its
+ * stored record as just read, for the first attempt (a save against a stale one is a conflict, and
+ * the next attempt reads it again).
+ */
 async function saveConverted(
   store: EntryStore,
   config: SiteConfig,
   converted: Converted,
   now: number,
+  known?: EntryRecord,
 ): Promise<IngestResult> {
   const renderKey = await renderKeyOf(config);
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    const before = await store.find(converted.entry.id);
+    const before = attempt === 0 && known ? known : await store.find(converted.entry.id);
     const change = decideChange(converted.entry, converted.documentHash, before, now);
     if (change.status === "unchanged") {
       return {
@@ -194,9 +199,12 @@ async function ingestChunk(
     }
   }
   // A lone document is most often a new article: it is created at once, with no look-up first. If its
-  // id is taken, the write changes nothing and it is saved one by one below, as an update.
+  // id is taken, the write changes nothing and it is saved one by one below, as an update. One this
+  // isolate holds as stored (the same document sent again) is looked up, and costs no compression.
+  const lone = converted.length === 1 ? converted[0]?.doc : undefined;
+  const renderKey = await renderKeyOf(config);
   const stored =
-    lease && converted.length === 1
+    lease && lone && !store.holds(lone.entry, lone.documentHash, renderKey)
       ? new Map<string, EntryRecord>()
       : await store.findMany(converted.map((c) => c.doc.entry.id));
   const fresh: typeof converted = [];
@@ -210,7 +218,6 @@ async function ingestChunk(
       freshIds.add(id);
     }
   }
-  const renderKey = await renderKeyOf(config);
   const writes = await Promise.all(
     fresh.map((c) => entryWrite(c.doc.entry, c.doc.documentHash, config, renderKey)),
   );
@@ -229,7 +236,18 @@ async function ingestChunk(
     };
   });
   const oneByOne = [...fresh.slice(created), ...rest].sort((a, b) => a.index - b.index);
-  for (const c of oneByOne) results[c.index] = await saveConverted(store, config, c.doc, now);
+  // The record read above serves an id's only document; a second of the same id reads it again.
+  const once = (id: string) => converted.filter((c) => c.doc.entry.id === id).length === 1;
+  for (const c of oneByOne) {
+    const id = c.doc.entry.id;
+    results[c.index] = await saveConverted(
+      store,
+      config,
+      c.doc,
+      now,
+      once(id) ? stored.get(id) : undefined,
+    );
+  }
   // Nothing was left to save when the lease was taken: a save that failed cannot have kept it.
   return { results, tried: lock ?? undefined };
 }

@@ -325,7 +325,7 @@ function countingD1(db: D1Database): { db: D1Database; calls: () => string[]; re
 }
 
 describe("D1 round trips of an ingest", () => {
-  it("are three for one new document (created with the lease tried, the plan, the release), and an update still publishes", async () => {
+  it("are three for one new document (created with the lease tried, the plan, the release), one for the same document again, and an update still publishes", async () => {
     const d1 = countingD1(env.ENTRIES);
     const store = new EntryStore(d1.db, CONFIG.entriesPerFeed);
     const doc = (n: number, body?: string) => ({
@@ -341,9 +341,19 @@ describe("D1 round trips of an ingest", () => {
     expect(created.results.map((r) => r.status)).toEqual(["created"]);
     expect(created.published?.seq).toBe((await store.state()).publishedSeq);
 
+    // The same document again, which this isolate holds as stored: one look-up, nothing written.
+    d1.reset();
+    const again = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2)]);
+    expect(again.results.map((r) => r.status)).toEqual(["unchanged"]);
+    expect(again.published).toBeNull();
+    expect(d1.calls()).toHaveLength(1);
+    expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE id IN/);
+
     // A lone document whose id is taken is tried as new first, then saved as an update.
+    d1.reset();
     const updated = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2, "Corrected.")]);
     expect(updated.results.map((r) => r.status)).toEqual(["updated"]);
+    expect(d1.calls()[0]).toMatch(/^batch of /);
     const json = (await (await request("/feed.json")).json()) as {
       items: Array<{ id: string; content_html: string }>;
     };
