@@ -1,7 +1,17 @@
-import { readdirSync, readFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConvertPool, convertToResult } from "../src/cli/convert.js";
-import { bundleWorker } from "../src/cli/worker-bundle.js";
+import { bundleWorker, removeStaleBundles } from "../src/cli/worker-bundle.js";
 
 const HANGING_WORKER = new URL("./fixtures/hanging-convert-worker.mjs", import.meta.url);
 let pool: ConvertPool | undefined;
@@ -56,6 +66,28 @@ describe("ConvertPool", () => {
     expect(threaded).toEqual(files.map(([file, bytes]) => convertToResult(bytes, file)));
     expect(threaded.filter((r) => r?.ok).length).toBeGreaterThan(1);
     expect(threaded.filter((r) => r && !r.ok).length).toBeGreaterThan(1);
+  });
+
+  it("removes the bundles killed builds left, a day old, and nothing else", async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), "edgefeed-bundles-test-"));
+    try {
+      const day = 24 * 60 * 60 * 1000;
+      const now = Date.now();
+      for (const [name, age] of [
+        ["edgefeed-worker-left", 2 * day],
+        ["edgefeed-worker-running", 60_000],
+        ["someone-else", 2 * day],
+      ] as const) {
+        const dir = path.join(parent, name);
+        mkdirSync(dir);
+        writeFileSync(path.join(dir, "worker.mjs"), "");
+        utimesSync(dir, (now - age) / 1000, (now - age) / 1000);
+      }
+      await removeStaleBundles(parent, now);
+      expect(readdirSync(parent).sort()).toEqual(["edgefeed-worker-running", "someone-else"]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it("bundles the converting thread into one plain JavaScript file, removed when done", async () => {
