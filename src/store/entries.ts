@@ -620,6 +620,15 @@ export class EntryStore {
   }
 
   /**
+   * Whether this isolate holds the pieces of exactly this entry as stored (it saved or read them):
+   * most likely the entry is stored as it is. A hint, never a guarantee.
+   */
+  holds(entry: Entry, documentHash: string, renderKey: string): boolean {
+    const { id, publishedMs, updatedMs } = entry;
+    return pieceCache.get({ id, documentHash, publishedMs, updatedMs, renderKey }) !== undefined;
+  }
+
+  /**
    * Creates entries that are not stored yet, in order, with a D1 batch of eight statements per group
    * of entries (a save is about ten statements per entry): loading a folder through a slow binding (npm
    * start's local proxy answers each statement in milliseconds) or many documents in one request stays
@@ -631,15 +640,6 @@ export class EntryStore {
    * left for the caller to save one by one (so is a write too large for a group on its own).
    * @throws StoreError when D1 fails otherwise.
    */
-  /**
-   * Whether this isolate holds the pieces of exactly this entry as stored (it saved or read them):
-   * most likely the entry is stored as it is. A hint, never a guarantee.
-   */
-  holds(entry: Entry, documentHash: string, renderKey: string): boolean {
-    const { id, publishedMs, updatedMs } = entry;
-    return pieceCache.get({ id, documentHash, publishedMs, updatedMs, renderKey }) !== undefined;
-  }
-
   async createMany(writes: readonly EntryWrite[]): Promise<number> {
     return (await this.createGroups(writes, [])).created;
   }
