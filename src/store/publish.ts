@@ -396,32 +396,26 @@ async function planShelves(
     if (list) list.push(doc);
     else byFolder.set(folder, [doc]);
   }
-  const liveShelves = live ? shelvesOf(live) : [];
   const planned: PlannedShelf[] = [];
   for (const folder of [...new Set([...byFolder.keys(), ...whole])].sort()) {
-    if (whole.includes(folder)) {
-      const kept = live ? reusableShelf(live, folder) : undefined;
-      const hash = kept ? shelfHashOf(kept.ref.key) : undefined;
-      if (!kept || hash === undefined || byFolder.has(folder))
-        throw new StoreError(
-          `shelf ${folder}`,
-          "was to be kept whole, but the live version's is not there as it stood; publish again",
-        );
-      planned.push({ folder, documents: kept.documents, hash, reused: kept.ref });
-      continue;
-    }
     const docs = byFolder.get(folder) ?? [];
-    const before = liveShelves.find((shelf) => shelf.folder === folder);
-    const listed = before ? publishedShelves.get(before.key) : undefined;
-    const hash = before ? shelfHashOf(before.key) : undefined;
+    const kept = live ? reusableShelf(live, folder) : undefined;
+    const hash = kept ? shelfHashOf(kept.ref.key) : undefined;
+    const keptWhole = whole.includes(folder);
+    if (keptWhole && (!kept || hash === undefined || byFolder.has(folder)))
+      throw new StoreError(
+        `shelf ${folder}`,
+        "was to be kept whole, but the live version's is not there as it stood; publish again",
+      );
+    // Kept whole, or its documents are exactly the live shelf's own (carried unchanged, the same objects).
     if (
-      before &&
-      listed &&
+      kept &&
       hash !== undefined &&
-      listed.length === docs.length &&
-      docs.every((doc) => documentAt(listed, doc.path) === doc)
+      (keptWhole ||
+        (kept.documents.length === docs.length &&
+          docs.every((doc) => documentAt(kept.documents, doc.path) === doc)))
     ) {
-      planned.push({ folder, documents: listed, hash, reused: before });
+      planned.push({ folder, documents: kept.documents, hash, reused: kept.ref });
       continue;
     }
     const text = JSON.stringify(docs);
