@@ -233,15 +233,18 @@ export function describeCategoryFeed(
   });
 }
 
-/** Which archive pages to render: stale ones, new ones, and the page before a new one (its next link). */
+/**
+ * Which archive pages to render: stale ones, new ones, and the page before a new one (its next link).
+ * `known` is livePages of the live version; undefined in a full publish, or when it could not tell.
+ */
 function pagesToRender(
   completePages: number,
   dirty: ReadonlySet<string>,
   live: Manifest | null,
   full: boolean,
+  known: number | undefined,
 ): number[] {
   const pages = new Set<number>();
-  const known = full ? undefined : livePages(live);
   if (known === undefined) {
     for (let page = 1; page <= completePages; page++) {
       const isNew = !live || !findDocument(live, feedPaths(archiveName(page)).atom);
@@ -333,7 +336,8 @@ async function planSite(
   // Archive pages, oldest first.
   const rendered = new Set<string>();
   const feeds: PlannedFeed[] = [];
-  const pages = pagesToRender(completePages, dirty, live, full);
+  const known = full ? undefined : livePages(live);
+  const pages = pagesToRender(completePages, dirty, live, full, known);
   for (const page of pages) {
     const name = archiveName(page);
     feeds.push({
@@ -403,7 +407,7 @@ async function planSite(
   // rendered. When no page is rendered and the live archive shelf holds exactly the complete pages,
   // that shelf is kept whole: at 100,000 entries, 6,000 documents not gone through per ingest.
   const archive =
-    live && !full && pages.length === 0 && livePages(live) === completePages
+    live && known === completePages && pages.length === 0
       ? reusableShelf(live, ARCHIVE_PREFIX)
       : undefined;
   const wanted = new Set([
