@@ -186,6 +186,24 @@ describe("large and repeated builds", () => {
     expect(after.items.map((i: { title: string }) => i.title)).not.toContain("Newest");
   });
 
+  it("renders a rebuild from the newest entries it kept: the same bytes, and an edited article shows its edit", async () => {
+    await corpus(12);
+    await writeSeed("lead.txt", 1900000000000, "Before the edit", "https://news.example/lead");
+    await build([], dir);
+    const again = await build(["--out", "again"], dir);
+    expect(again.stdout).toContain("(converted 0, 13 from cache)");
+    await build(["--out", "fresh", "--no-cache"], dir);
+    for (const name of await readdir(path.join(dir, "fresh"))) {
+      const fresh = await readFile(path.join(dir, "fresh", name));
+      expect(fresh.equals(await readFile(path.join(dir, "again", name))), name).toBe(true);
+    }
+
+    await writeSeed("lead.txt", 1900000000000, "After", "https://news.example/lead", "<p>New.</p>");
+    expect((await build([], dir)).stdout).toContain("(converted 1, 12 from cache)");
+    const json = JSON.parse(await readFile(path.join(dir, "out/feed.json"), "utf8"));
+    expect(json.items[0]).toMatchObject({ title: "After", content_html: "<p>New.</p>" });
+  });
+
   it("converts everything again when the site's settings change", async () => {
     await corpus(5);
     await build([], dir);

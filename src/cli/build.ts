@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SiteConfig } from "../config.js";
@@ -21,6 +21,7 @@ import {
 } from "./build-cache.js";
 import { ConvertPool, convertFile, convertToResult, defaultThreads } from "./convert.js";
 import { listSeedFiles } from "./seeds.js";
+import { writeFileAtomic } from "./write-atomic.js";
 
 export interface BuildOptions {
   /** Folder of seed documents. */
@@ -69,13 +70,6 @@ function displayPaths(seedsDir: string): (relative: string) => string {
   return base === "" || base === "." ? (relative) => relative : (relative) => `${base}/${relative}`;
 }
 
-/** Writes a file so that a reader never sees it half-written: a temporary file, then a rename. */
-async function writeFileAtomic(file: string, body: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, body);
-  await rename(temporary, file);
-}
-
 /** Size and modification time of every file; synchronous calls are 3× faster than promises here. */
 function statAll(dir: string, files: readonly string[]): Array<{ size: number; mtimeMs: number }> {
   const base = dir.endsWith("/") ? dir : `${dir}/`;
@@ -87,7 +81,7 @@ function statAll(dir: string, files: readonly string[]): Array<{ size: number; m
 
 /**
  * Converts what changed since the last build (all of it the first time, across threads when there is
- * much) and returns every file's result, in file order.
+ * much) and returns every file's result, in file order, with the cache and every file's record.
  */
 async function convertAll(options: BuildOptions, files: readonly string[]) {
   const cacheDir = "cacheDir" in options ? options.cacheDir : DEFAULT_CACHE_DIR;
@@ -156,7 +150,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
     await pool?.close();
   }
   await cache.save(records);
-  return { results, converted, threads };
+  return { results, converted, threads, cache, records };
 }
 
 /**
@@ -167,7 +161,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
  */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const files = await listSeedFiles(options.seedsDir);
-  const { results, converted, threads } = await convertAll(options, files);
+  const { results, converted, threads, cache, records } = await convertAll(options, files);
   const keys: EntryKey[] = [];
   const rejected: DocumentError[] = [];
   /** Each source's path below the seeds folder, to read the newest entries again. */
@@ -187,12 +181,20 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
     else rejected.push(new DocumentError(source, result.line, result.reason));
   });
   const archive = mergeEntries(keys);
-  const newest: Entry[] = [];
+  const newest: Array<readonly [string, Entry]> = [];
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
     const relative = relativeOf.get(key.source) as string;
-    newest.push(convertFile(await readFile(path.join(options.seedsDir, relative)), key.source));
+    const { hash } = records.get(relative) as CachedFile;
+    const entry =
+      cache.newestEntry(hash, key.source) ??
+      convertFile(await readFile(path.join(options.seedsDir, relative)), key.source);
+    newest.push([hash, entry]);
   }
-  const documents = renderSite(newest, options.config);
+  await cache.saveNewest(newest);
+  const documents = renderSite(
+    newest.map(([, entry]) => entry),
+    options.config,
+  );
   await mkdir(options.outDir, { recursive: true });
   const written: string[] = [];
   for (const doc of documents) {
