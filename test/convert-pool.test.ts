@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConvertPool, convertFile, convertToResult } from "../src/cli/convert.js";
+import { ConvertPool, convertToResult } from "../src/cli/convert.js";
 import { bundleWorker, removeStaleBundles } from "../src/cli/worker-bundle.js";
 
 const HANGING_WORKER = new URL("./fixtures/hanging-convert-worker.mjs", import.meta.url);
@@ -66,20 +66,6 @@ describe("ConvertPool", () => {
     expect(threaded).toEqual(files.map(([file, bytes]) => convertToResult(bytes, file)));
     expect(threaded.filter((r) => r?.ok).length).toBeGreaterThan(1);
     expect(threaded.filter((r) => r && !r.ok).length).toBeGreaterThan(1);
-  });
-
-  it("gives whole entries from its warm threads, equal to converting inline, and names a rejected file", async () => {
-    const seed = readFileSync("seeds/000_2cee1c3ee14bd78d.txt");
-    pool = await ConvertPool.start(2);
-    expect(await pool.convertEntry({ seq: 0, file: "seeds/a.txt", bytes: seed })).toEqual(
-      convertFile(seed, "seeds/a.txt"),
-    );
-    const empty = new TextEncoder().encode(
-      "<!--1639594666000-->\n[x](https://x.example/)\n------\n",
-    );
-    await expect(
-      pool.convertEntry({ seq: 1, file: "seeds/empty.txt", bytes: empty }),
-    ).rejects.toThrow(/^seeds\/empty\.txt:4: /);
   });
 
   it("removes the bundles killed builds left, a day old, and nothing else", async () => {

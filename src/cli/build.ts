@@ -81,8 +81,7 @@ function statAll(dir: string, files: readonly string[]): Array<{ size: number; m
 
 /**
  * Converts what changed since the last build (all of it the first time, across threads when there is
- * much) and returns every file's result, in file order, with the cache, every file's record, and the
- * threads (still running: the caller closes them).
+ * much) and returns every file's result, in file order, with the cache and every file's record.
  */
 async function convertAll(options: BuildOptions, files: readonly string[]) {
   const cacheDir = "cacheDir" in options ? options.cacheDir : DEFAULT_CACHE_DIR;
@@ -120,7 +119,6 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   const inFlight = new Set<Promise<void>>();
   const displayPath = displayPaths(options.seedsDir);
   let converted = 0;
-  let handedOver = false;
   try {
     for (const i of changed) {
       const relative = files[i] as string;
@@ -148,24 +146,27 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
       if (inFlight.size >= threads * QUEUE_PER_THREAD) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    await cache.save(records);
-    handedOver = true;
-    return { results, converted, threads, cache, records, pool };
   } finally {
-    if (!handedOver) await pool?.close();
+    await pool?.close();
   }
+  await cache.save(records);
+  return { results, converted, threads, cache, records };
 }
 
-/** The archive of the documents that converted, the rejections of the others, and each one's path. */
-function sortResults(
-  results: readonly ConvertResult[],
-  files: readonly string[],
-  displayPath: (relative: string) => string,
-) {
+/**
+ * Builds the feeds of a seeds folder into an output folder. Only the newest entries' articles are
+ * ever held in memory: the archive is merged from small entry keys, then the entries the feeds carry
+ * are converted again in full.
+ * @example const report = await buildSite({ seedsDir: "seeds", outDir: "out", config });
+ */
+export async function buildSite(options: BuildOptions): Promise<BuildReport> {
+  const files = await listSeedFiles(options.seedsDir);
+  const { results, converted, threads, cache, records } = await convertAll(options, files);
   const keys: EntryKey[] = [];
   const rejected: DocumentError[] = [];
   /** Each source's path below the seeds folder, to read the newest entries again. */
   const relativeOf = new Map<string, string>();
+  const displayPath = displayPaths(options.seedsDir);
   results.forEach((result, i) => {
     const relative = files[i] as string;
     const source = displayPath(relative);
@@ -179,64 +180,16 @@ function sortResults(
       });
     else rejected.push(new DocumentError(source, result.line, result.reason));
   });
-  return { archive: mergeEntries(keys), rejected, relativeOf };
-}
-
-/**
- * The whole entries of the newest keys, which the feeds carry, each with its file's content hash: the
- * ones the cache kept while their files are unchanged, the others converted again, in the pool's
- * threads when there is one (their code is warm; this thread's is not, and converted four times slower).
- */
-async function newestEntries(
-  keys: readonly EntryKey[],
-  from: {
-    readonly seedsDir: string;
-    /** Each source's path below the seeds folder. */
-    readonly relativeOf: ReadonlyMap<string, string>;
-    readonly records: ReadonlyMap<string, CachedFile>;
-    readonly cache: BuildCache;
-    readonly pool: ConvertPool | undefined;
-  },
-): Promise<Array<readonly [string, Entry]>> {
-  return Promise.all(
-    keys.map(async (key, seq) => {
-      const relative = from.relativeOf.get(key.source) as string;
-      const { hash } = from.records.get(relative) as CachedFile;
-      const kept = from.cache.newestEntry(hash, key.source);
-      if (kept) return [hash, kept] as const;
-      const bytes = await readFile(path.join(from.seedsDir, relative));
-      const entry = from.pool
-        ? await from.pool.convertEntry({ seq, file: key.source, bytes })
-        : convertFile(bytes, key.source);
-      return [hash, entry] as const;
-    }),
-  );
-}
-
-/**
- * Builds the feeds of a seeds folder into an output folder. Only the newest entries' articles are
- * ever held in memory: the archive is merged from small entry keys, then the entries the feeds carry
- * are converted again in full.
- * @example const report = await buildSite({ seedsDir: "seeds", outDir: "out", config });
- */
-export async function buildSite(options: BuildOptions): Promise<BuildReport> {
-  const files = await listSeedFiles(options.seedsDir);
-  const { results, converted, threads, cache, records, pool } = await convertAll(options, files);
-  let sorted: ReturnType<typeof sortResults>;
-  let newest: ReadonlyArray<readonly [string, Entry]>;
-  try {
-    sorted = sortResults(results, files, displayPaths(options.seedsDir));
-    newest = await newestEntries(sorted.archive.entries.slice(0, options.config.entriesPerFeed), {
-      seedsDir: options.seedsDir,
-      relativeOf: sorted.relativeOf,
-      records,
-      cache,
-      pool,
-    });
-  } finally {
-    await pool?.close();
+  const archive = mergeEntries(keys);
+  const newest: Array<readonly [string, Entry]> = [];
+  for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
+    const relative = relativeOf.get(key.source) as string;
+    const { hash } = records.get(relative) as CachedFile;
+    const entry =
+      cache.newestEntry(hash, key.source) ??
+      convertFile(await readFile(path.join(options.seedsDir, relative)), key.source);
+    newest.push([hash, entry]);
   }
-  const { archive, rejected } = sorted;
   await cache.saveNewest(newest);
   const documents = renderSite(
     newest.map(([, entry]) => entry),

@@ -24,49 +24,31 @@ export function convertFile(bytes: Uint8Array, file: string): Entry {
  * @example convertToResult(bytes, "seeds/a.txt") // { ok: true, id: "https://…", publishedMs: …, updatedMs: … }
  */
 export function convertToResult(bytes: Uint8Array, file: string): ConvertResult {
-  return convertJob({ seq: 0, file, bytes }).result;
+  try {
+    const entry = convertFile(bytes, file);
+    return { ok: true, id: entry.id, publishedMs: entry.publishedMs, updatedMs: entry.updatedMs };
+  } catch (error) {
+    if (error instanceof DocumentError)
+      return { ok: false, line: error.line, reason: error.reason };
+    // A bug of ours must not cost the other documents their place in the feed.
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      line: 1,
+      reason: `could not be converted (${message}); please report this with the file attached`,
+    };
+  }
 }
 
 export interface ConvertJob {
   readonly seq: number;
   readonly file: string;
   readonly bytes: Uint8Array;
-  /** Answer with the whole entry too, not only its key (the newest entries, which feeds carry). */
-  readonly entry?: boolean;
 }
 
 export interface ConvertReply {
   readonly seq: number;
   readonly result: ConvertResult;
-  /** With ConvertJob.entry, when the document converted. */
-  readonly entry?: Entry;
-}
-
-/** What a converting thread answers to a job; any failure is a rejection naming the file and line. */
-export function convertJob(job: ConvertJob): ConvertReply {
-  try {
-    const entry = convertFile(job.bytes, job.file);
-    const result: ConvertResult = {
-      ok: true,
-      id: entry.id,
-      publishedMs: entry.publishedMs,
-      updatedMs: entry.updatedMs,
-    };
-    return { seq: job.seq, result, ...(job.entry ? { entry } : {}) };
-  } catch (error) {
-    if (error instanceof DocumentError)
-      return { seq: job.seq, result: { ok: false, line: error.line, reason: error.reason } };
-    // A bug of ours must not cost the other documents their place in the feed.
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      seq: job.seq,
-      result: {
-        ok: false,
-        line: 1,
-        reason: `could not be converted (${message}); please report this with the file attached`,
-      },
-    };
-  }
 }
 
 /** The threads a build may use: all cores unless told otherwise. */
@@ -82,7 +64,7 @@ export const DEFAULT_TIME_BUDGET_MS = 20_000;
 
 interface Pending {
   readonly job: ConvertJob;
-  readonly resolve: (reply: ConvertReply) => void;
+  readonly resolve: (result: ConvertResult) => void;
 }
 
 /** The converting thread's module, as sources. */
@@ -160,7 +142,7 @@ export class ConvertPool {
       const pending = slot.jobs.get(reply.seq);
       slot.jobs.delete(reply.seq);
       this.arm(slot);
-      pending?.resolve(reply);
+      pending?.resolve(reply.result);
     });
     worker.on("error", (error) => {
       const slot = slotOf();
@@ -193,7 +175,7 @@ export class ConvertPool {
     void slot.worker.terminate();
     slot.worker = this.spawn(() => slot);
     slot.ready = false;
-    stuck?.resolve({ seq: stuck.job.seq, result: { ok: false, line: 1, reason } });
+    stuck?.resolve({ ok: false, line: 1, reason });
     for (const pending of rest) this.send(slot, pending);
   }
 
@@ -205,21 +187,7 @@ export class ConvertPool {
   }
 
   /** Converts in the least busy thread. */
-  async convert(job: ConvertJob): Promise<ConvertResult> {
-    return (await this.answer(job)).result;
-  }
-
-  /**
-   * Converts in the least busy thread, whose code is warm, into the whole entry.
-   * @throws DocumentError naming the file, the line and what is wrong.
-   */
-  async convertEntry(job: ConvertJob): Promise<Entry> {
-    const { result, entry } = await this.answer({ ...job, entry: true });
-    if (!result.ok) throw new DocumentError(job.file, result.line, result.reason);
-    return entry as Entry;
-  }
-
-  private answer(job: ConvertJob): Promise<ConvertReply> {
+  convert(job: ConvertJob): Promise<ConvertResult> {
     let target = this.slots[0] as Slot;
     for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
     return new Promise((resolve) => this.send(target, { job, resolve }));
