@@ -49,7 +49,7 @@ const CACHE_NAME = "build-index-v2.json";
 /** The newest documents' entries, each with the content hash of the file it came from. */
 interface NewestFile {
   readonly fingerprint: string;
-  readonly entries: Array<[hash: string, entry: Entry]>;
+  readonly entries: ReadonlyArray<readonly [hash: string, entry: Entry]>;
 }
 
 const NEWEST_NAME = "newest-entries-v1.json";
@@ -176,12 +176,11 @@ export class BuildCache {
       files.size === this.files.size && [...files].every(([k, v]) => this.files.get(k) === v);
     this.files = files;
     if (this.dir === undefined || unchanged) return;
-    await mkdir(this.dir, { recursive: true });
     const rows = [...files].map(([relative, f]) => toRow(relative, f));
-    await writeFileAtomic(
-      path.join(this.dir, CACHE_NAME),
-      JSON.stringify({ fingerprint: this.fingerprint, rows } satisfies CacheFile),
-    );
+    await this.write(this.dir, CACHE_NAME, {
+      fingerprint: this.fingerprint,
+      rows,
+    } satisfies CacheFile);
   }
 
   /** The entry the last build kept of this content, when it came from the same source file. */
@@ -201,10 +200,15 @@ export class BuildCache {
       });
     this.newest = entries;
     if (this.dir === undefined || unchanged) return;
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(
-      path.join(this.dir, NEWEST_NAME),
-      JSON.stringify({ fingerprint: this.fingerprint, entries } as NewestFile),
-    );
+    await this.write(this.dir, NEWEST_NAME, {
+      fingerprint: this.fingerprint,
+      entries,
+    } satisfies NewestFile);
+  }
+
+  /** Writes one of the cache's files whole. */
+  private async write(dir: string, name: string, contents: CacheFile | NewestFile): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(path.join(dir, name), JSON.stringify(contents));
   }
 }
