@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildSite } from "../src/cli/build.js";
 import { generateDocument } from "../src/cli/corpus.js";
+import { readSiteConfig } from "../src/config.js";
 import { parseWithFeedsmith } from "./helpers/feeds.js";
 
 const run = promisify(execFile);
@@ -167,6 +169,20 @@ describe("large and repeated builds", () => {
       const b = await readFile(path.join(dir, "out2", name));
       expect(a.equals(b), name).toBe(true);
     }
+  });
+
+  it("renders a threaded build's feeds from the entries its threads made, converting none again", async () => {
+    await corpus(40);
+    const config = readSiteConfig({
+      SITE_URL: "https://news.example/",
+      FEED_TITLE: "Test archive",
+      FEED_ENTRIES: "3",
+    });
+    const options = { seedsDir: path.join(dir, "seeds"), config, cacheDir: undefined };
+    const one = await buildSite({ ...options, outDir: path.join(dir, "out1"), threads: 1 });
+    const two = await buildSite({ ...options, outDir: path.join(dir, "out2"), threads: 2 });
+    expect([one.reconverted, two.reconverted]).toEqual([3, 0]);
+    expect(two.documents.map((d) => d.body)).toEqual(one.documents.map((d) => d.body));
   });
 
   it("converts only what changed since the last build, and forgets deleted documents", async () => {

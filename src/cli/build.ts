@@ -44,6 +44,11 @@ export interface BuildReport {
   readonly published: number;
   /** Documents converted in this build (the others came from the cache). */
   readonly converted: number;
+  /**
+   * Of the newest entries the feeds carry, those converted a second time on the main thread: neither
+   * the cache nor the converting threads had kept them.
+   */
+  readonly reconverted: number;
   readonly threads: number;
   readonly rejected: readonly DocumentError[];
   readonly collisions: readonly Collision[];
@@ -107,7 +112,15 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   });
 
   const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
-  const pool = threads > 1 ? await ConvertPool.start(threads, options.timeBudgetMs) : undefined;
+  const pool =
+    threads > 1
+      ? await ConvertPool.start(threads, {
+          timeBudgetMs: options.timeBudgetMs,
+          // Twice what the feeds carry: older versions of an article can push the newest out of a
+          // thread's share; any entry missed is converted again after the merge.
+          keepNewest: 2 * options.config.entriesPerFeed,
+        })
+      : undefined;
   let done = files.length - changed.length;
   const finish = (i: number, hash: string, result: ConvertResult) => {
     const relative = files[i] as string;
@@ -119,6 +132,8 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   const inFlight = new Set<Promise<void>>();
   const displayPath = displayPaths(options.seedsDir);
   let converted = 0;
+  /** The newest entries the threads made, by source, for the feeds. */
+  const fromThreads = new Map<string, Entry>();
   try {
     for (const i of changed) {
       const relative = files[i] as string;
@@ -146,22 +161,26 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
       if (inFlight.size >= threads * QUEUE_PER_THREAD) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    for (const entry of (await pool?.newestEntries()) ?? []) fromThreads.set(entry.source, entry);
   } finally {
     await pool?.close();
   }
   await cache.save(records);
-  return { results, converted, threads, cache, records };
+  return { results, converted, threads, cache, records, fromThreads };
 }
 
 /**
  * Builds the feeds of a seeds folder into an output folder. Only the newest entries' articles are
  * ever held in memory: the archive is merged from small entry keys, then the entries the feeds carry
- * are converted again in full.
+ * are taken whole from the cache or from the converting threads, or converted again.
  * @example const report = await buildSite({ seedsDir: "seeds", outDir: "out", config });
  */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const files = await listSeedFiles(options.seedsDir);
-  const { results, converted, threads, cache, records } = await convertAll(options, files);
+  const { results, converted, threads, cache, records, fromThreads } = await convertAll(
+    options,
+    files,
+  );
   const keys: EntryKey[] = [];
   const rejected: DocumentError[] = [];
   /** Each source's path below the seeds folder, to read the newest entries again. */
@@ -182,12 +201,15 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   });
   const archive = mergeEntries(keys);
   const newest: Array<readonly [string, Entry]> = [];
+  let reconverted = 0;
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
     const relative = relativeOf.get(key.source) as string;
     const { hash } = records.get(relative) as CachedFile;
-    const entry =
-      cache.newestEntry(hash, key.source) ??
-      convertFile(await readFile(path.join(options.seedsDir, relative)), key.source);
+    let entry = cache.newestEntry(hash, key.source) ?? fromThreads.get(key.source);
+    if (entry === undefined) {
+      entry = convertFile(await readFile(path.join(options.seedsDir, relative)), key.source);
+      reconverted++;
+    }
     newest.push([hash, entry]);
   }
   await cache.saveNewest(newest);
@@ -207,6 +229,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
     read: files.length,
     published: archive.entries.length,
     converted,
+    reconverted,
     threads,
     rejected,
     collisions: archive.collisions,

@@ -1,6 +1,7 @@
 /**
  * @module cli/convert — converts one document to the small result a build keeps (entry key or
- * rejection), inline or in a pool of worker threads that use every core.
+ * rejection), inline or in a pool of worker threads that use every core; the threads also keep the
+ * whole entries of the newest documents they converted, which the build's feeds are rendered from.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -20,12 +21,18 @@ export function convertFile(bytes: Uint8Array, file: string): Entry {
 }
 
 /**
- * Converts one document, turning any failure into a rejection that names the file and line.
+ * Converts one document, turning any failure into a rejection that names the file and line; `keep`
+ * is handed the entry when there is one.
  * @example convertToResult(bytes, "seeds/a.txt") // { ok: true, id: "https://…", publishedMs: …, updatedMs: … }
  */
-export function convertToResult(bytes: Uint8Array, file: string): ConvertResult {
+export function convertToResult(
+  bytes: Uint8Array,
+  file: string,
+  keep?: (entry: Entry) => void,
+): ConvertResult {
   try {
     const entry = convertFile(bytes, file);
+    keep?.(entry);
     return { ok: true, id: entry.id, publishedMs: entry.publishedMs, updatedMs: entry.updatedMs };
   } catch (error) {
     if (error instanceof DocumentError)
@@ -49,6 +56,33 @@ export interface ConvertJob {
 export interface ConvertReply {
   readonly seq: number;
   readonly result: ConvertResult;
+}
+
+/** What a converting thread is started with. */
+export interface ConvertWorkerData {
+  /** How many of the newest entries it converted the thread keeps for `ConvertPool.newestEntries`. */
+  readonly keepNewest: number;
+}
+
+/** Asks a converting thread for the entries it kept; it answers with a NewestReply. */
+export const NEWEST_REQUEST = "newest";
+
+export interface NewestReply {
+  readonly newest: readonly Entry[];
+}
+
+export interface ConvertPoolOptions {
+  /** How long one document may take before its thread is stopped and the document rejected. */
+  readonly timeBudgetMs?: number | undefined;
+  /** Entries each thread keeps of the newest it converted (see `newestEntries`); default none. */
+  readonly keepNewest?: number;
+  /**
+   * The worker module (tests give one that can be made to hang): it posts "ready" once loaded,
+   * then answers each ConvertJob with a ConvertReply, and NEWEST_REQUEST with a NewestReply.
+   */
+  readonly script?: URL;
+  /** The threads' Node options; by default this process's. */
+  readonly execArgv?: string[];
 }
 
 /** The threads a build may use: all cores unless told otherwise. */
@@ -77,6 +111,8 @@ interface Slot {
   ready: boolean;
   readonly jobs: Map<number, Pending>;
   watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** Waits for the thread's kept entries (see `newestEntries`). */
+  newest?: ((entries: readonly Entry[]) => void) | undefined;
 }
 
 /**
@@ -88,32 +124,33 @@ export class ConvertPool {
   private readonly slots: Slot[] = [];
   private closed = false;
   private bundle: WorkerBundle | undefined;
+  private readonly timeBudgetMs: number;
+  private readonly keepNewest: number;
+  private readonly script: URL;
+  private readonly execArgv: string[] | undefined;
 
   /**
    * A pool whose threads run the converting code bundled into one file (cli/worker-bundle), which
    * they load in a fraction of the time the sources take; on the sources when it cannot be bundled.
    * @example const pool = await ConvertPool.start(2); await pool.convert(job); await pool.close();
    */
-  static async start(size: number, timeBudgetMs = DEFAULT_TIME_BUDGET_MS): Promise<ConvertPool> {
+  static async start(
+    size: number,
+    options: Omit<ConvertPoolOptions, "script" | "execArgv"> = {},
+  ): Promise<ConvertPool> {
     const bundle = await bundleWorker(WORKER_SOURCE);
-    if (bundle === undefined) return new ConvertPool(size, timeBudgetMs);
+    if (bundle === undefined) return new ConvertPool(size, options);
     // A bundle is plain JavaScript: its threads need none of this process's loader flags (tsx).
-    const pool = new ConvertPool(size, timeBudgetMs, bundle.url, []);
+    const pool = new ConvertPool(size, { ...options, script: bundle.url, execArgv: [] });
     pool.bundle = bundle;
     return pool;
   }
 
-  /**
-   * @param script the worker module (tests give one that can be made to hang); it posts "ready" once
-   *   loaded, then answers each ConvertJob with a ConvertReply.
-   * @param execArgv the threads' Node options; by default this process's.
-   */
-  constructor(
-    size: number,
-    private readonly timeBudgetMs = DEFAULT_TIME_BUDGET_MS,
-    private readonly script: URL = WORKER_SOURCE,
-    private readonly execArgv?: string[],
-  ) {
+  constructor(size: number, options: ConvertPoolOptions = {}) {
+    this.timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+    this.keepNewest = options.keepNewest ?? 0;
+    this.script = options.script ?? WORKER_SOURCE;
+    this.execArgv = options.execArgv;
     for (let i = 0; i < size; i++) {
       const slot: Slot = {
         worker: this.spawn(() => slot),
@@ -128,15 +165,22 @@ export class ConvertPool {
   private spawn(slotOf: () => Slot): Worker {
     // A converting thread needs little heap (one document at a time); a cap makes V8 collect early
     // instead of letting each thread's memory drift up while the archive's size grows.
+    const workerData: ConvertWorkerData = { keepNewest: this.keepNewest };
     const worker = new Worker(this.script, {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      workerData,
       ...(this.execArgv ? { execArgv: this.execArgv } : {}),
     });
-    worker.on("message", (reply: ConvertReply | "ready") => {
+    worker.on("message", (reply: ConvertReply | NewestReply | "ready") => {
       const slot = slotOf();
       if (reply === "ready") {
         slot.ready = true;
         this.arm(slot);
+        return;
+      }
+      if ("newest" in reply) {
+        slot.newest?.(reply.newest);
+        slot.newest = undefined;
         return;
       }
       const pending = slot.jobs.get(reply.seq);
@@ -172,6 +216,9 @@ export class ConvertPool {
   private fail(slot: Slot, reason: string): void {
     const [stuck, ...rest] = slot.jobs.values();
     slot.jobs.clear();
+    // The entries the thread kept are lost with it: the build converts those documents itself.
+    slot.newest?.([]);
+    slot.newest = undefined;
     void slot.worker.terminate();
     slot.worker = this.spawn(() => slot);
     slot.ready = false;
@@ -191,6 +238,24 @@ export class ConvertPool {
     let target = this.slots[0] as Slot;
     for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
     return new Promise((resolve) => this.send(target, { job, resolve }));
+  }
+
+  /**
+   * The newest entries each thread kept of those it converted (`keepNewest` a thread, newest first
+   * within each thread's share); asked once every conversion is done.
+   */
+  async newestEntries(): Promise<Entry[]> {
+    if (this.keepNewest === 0) return [];
+    const kept = await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<readonly Entry[]>((resolve) => {
+            slot.newest = resolve;
+            slot.worker.postMessage(NEWEST_REQUEST);
+          }),
+      ),
+    );
+    return kept.flat();
   }
 
   async close(): Promise<void> {
