@@ -171,18 +171,41 @@ describe("large and repeated builds", () => {
     }
   });
 
-  it("renders a threaded build's feeds from the entries its threads made, converting none again", async () => {
-    await corpus(40);
-    const config = readSiteConfig({
+  const config = (entries: number) =>
+    readSiteConfig({
       SITE_URL: "https://news.example/",
       FEED_TITLE: "Test archive",
-      FEED_ENTRIES: "3",
+      FEED_ENTRIES: String(entries),
     });
-    const options = { seedsDir: path.join(dir, "seeds"), config, cacheDir: undefined };
+
+  it("renders the feeds from the entries the conversion kept, on one thread or several: none converted twice", async () => {
+    await corpus(40);
+    const options = { seedsDir: path.join(dir, "seeds"), config: config(3), cacheDir: undefined };
     const one = await buildSite({ ...options, outDir: path.join(dir, "out1"), threads: 1 });
     const two = await buildSite({ ...options, outDir: path.join(dir, "out2"), threads: 2 });
-    expect([one.reconverted, two.reconverted]).toEqual([3, 0]);
+    expect([one.reconverted, two.reconverted]).toEqual([0, 0]);
     expect(two.documents.map((d) => d.body)).toEqual(one.documents.map((d) => d.body));
+  });
+
+  it("converts a feed's entry again when older versions of another article crowded it out of those kept", async () => {
+    // Two entries a feed keep four: the four newest documents are versions of one article.
+    for (let v = 1; v <= 5; v++)
+      await writeSeed(
+        `a-${v}.txt`,
+        1_700_000_000_000 + v * 1000,
+        `A v${v}`,
+        "https://news.example/a",
+      );
+    await writeSeed("b.txt", 1_600_000_000_000, "B", "https://news.example/b");
+    const report = await buildSite({
+      seedsDir: path.join(dir, "seeds"),
+      outDir: path.join(dir, "out"),
+      config: config(2),
+      cacheDir: undefined,
+    });
+    expect(report.reconverted).toBe(1);
+    const json = JSON.parse(await readFile(path.join(dir, "out/feed.json"), "utf8"));
+    expect(json.items.map((i: { title: string }) => i.title)).toEqual(["A v5", "B"]);
   });
 
   it("converts only what changed since the last build, and forgets deleted documents", async () => {

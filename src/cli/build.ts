@@ -20,6 +20,7 @@ import {
   contentHash,
 } from "./build-cache.js";
 import { ConvertPool, convertFile, convertToResult, defaultThreads } from "./convert.js";
+import { NewestEntries } from "./newest-entries.js";
 import { listSeedFiles } from "./seeds.js";
 import { writeFileAtomic } from "./write-atomic.js";
 
@@ -45,8 +46,8 @@ export interface BuildReport {
   /** Documents converted in this build (the others came from the cache). */
   readonly converted: number;
   /**
-   * Of the newest entries the feeds carry, those converted a second time on the main thread: neither
-   * the cache nor the converting threads had kept them.
+   * Of the newest entries the feeds carry, those converted a second time after the merge: neither the
+   * cache nor the conversion (on the threads or on this one) had kept them.
    */
   readonly reconverted: number;
   readonly threads: number;
@@ -112,15 +113,16 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   });
 
   const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
+  // The newest entries converted are kept whole (by each thread, or here) for the feeds: twice what
+  // the feeds carry, since older versions of an article can push the newest out of a thread's share;
+  // any entry missed is converted again after the merge.
+  const keepNewest = 2 * options.config.entriesPerFeed;
   const pool =
     threads > 1
-      ? await ConvertPool.start(threads, {
-          timeBudgetMs: options.timeBudgetMs,
-          // Twice what the feeds carry: older versions of an article can push the newest out of a
-          // thread's share; any entry missed is converted again after the merge.
-          keepNewest: 2 * options.config.entriesPerFeed,
-        })
+      ? await ConvertPool.start(threads, { timeBudgetMs: options.timeBudgetMs, keepNewest })
       : undefined;
+  const keptHere = new NewestEntries(pool ? 0 : keepNewest);
+  const keep = (entry: Entry) => keptHere.offer(entry);
   let done = files.length - changed.length;
   const finish = (i: number, hash: string, result: ConvertResult) => {
     const relative = files[i] as string;
@@ -132,8 +134,8 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   const inFlight = new Set<Promise<void>>();
   const displayPath = displayPaths(options.seedsDir);
   let converted = 0;
-  /** The newest entries the threads made, by source, for the feeds. */
-  const fromThreads = new Map<string, Entry>();
+  /** The newest entries converted, by source, for the feeds. */
+  const keptEntries = new Map<string, Entry>();
   try {
     for (const i of changed) {
       const relative = files[i] as string;
@@ -150,7 +152,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
       }
       converted++;
       if (!pool) {
-        finish(i, hash, convertToResult(bytes, file));
+        finish(i, hash, convertToResult(bytes, file, keep));
         continue;
       }
       const job = pool.convert({ seq: i, file, bytes }).then((result) => {
@@ -161,23 +163,24 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
       if (inFlight.size >= threads * QUEUE_PER_THREAD) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    for (const entry of (await pool?.newestEntries()) ?? []) fromThreads.set(entry.source, entry);
+    const kept = pool ? await pool.newestEntries() : keptHere.entries;
+    for (const entry of kept) keptEntries.set(entry.source, entry);
   } finally {
     await pool?.close();
   }
   await cache.save(records);
-  return { results, converted, threads, cache, records, fromThreads };
+  return { results, converted, threads, cache, records, keptEntries };
 }
 
 /**
  * Builds the feeds of a seeds folder into an output folder. Only the newest entries' articles are
  * ever held in memory: the archive is merged from small entry keys, then the entries the feeds carry
- * are taken whole from the cache or from the converting threads, or converted again.
+ * are taken whole from the cache or from those this build converted and kept, or converted again.
  * @example const report = await buildSite({ seedsDir: "seeds", outDir: "out", config });
  */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const files = await listSeedFiles(options.seedsDir);
-  const { results, converted, threads, cache, records, fromThreads } = await convertAll(
+  const { results, converted, threads, cache, records, keptEntries } = await convertAll(
     options,
     files,
   );
@@ -205,7 +208,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
     const relative = relativeOf.get(key.source) as string;
     const { hash } = records.get(relative) as CachedFile;
-    let entry = cache.newestEntry(hash, key.source) ?? fromThreads.get(key.source);
+    let entry = cache.newestEntry(hash, key.source) ?? keptEntries.get(key.source);
     if (entry === undefined) {
       entry = convertFile(await readFile(path.join(options.seedsDir, relative)), key.source);
       reconverted++;
