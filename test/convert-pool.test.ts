@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConvertPool, convertToResult } from "../src/cli/convert.js";
+import { ConvertPool, convertFile, convertToResult } from "../src/cli/convert.js";
 import { bundleWorker, removeStaleBundles } from "../src/cli/worker-bundle.js";
 
 const HANGING_WORKER = new URL("./fixtures/hanging-convert-worker.mjs", import.meta.url);
@@ -66,6 +66,14 @@ describe("ConvertPool", () => {
     expect(threaded).toEqual(files.map(([file, bytes]) => convertToResult(bytes, file)));
     expect(threaded.filter((r) => r?.ok).length).toBeGreaterThan(1);
     expect(threaded.filter((r) => r && !r.ok).length).toBeGreaterThan(1);
+    // Whole: the entry itself, as converted here; nothing for a rejected document.
+    const [seedFile, seedBytes] = files[0];
+    expect(await pool.convertWhole({ seq: 0, file: seedFile, bytes: seedBytes })).toEqual(
+      convertFile(seedBytes, seedFile),
+    );
+    const rejected = files.findIndex(([file, bytes]) => !convertToResult(bytes, file).ok);
+    const [badFile, badBytes] = files[rejected] as (typeof files)[number];
+    expect(await pool.convertWhole({ seq: 1, file: badFile, bytes: badBytes })).toBeUndefined();
   });
 
   it("removes the bundles killed builds left, a day old, and nothing else", async () => {

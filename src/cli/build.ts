@@ -46,8 +46,8 @@ export interface BuildReport {
   /** Documents converted in this build (the others came from the cache). */
   readonly converted: number;
   /**
-   * Of the newest entries the feeds carry, those converted a second time after the merge: neither the
-   * cache nor the conversion (on the threads or on this one) had kept them.
+   * Of the newest entries the feeds carry, those converted a second time on the main thread after
+   * the merge: neither the cache nor the converting threads had them whole.
    */
   readonly reconverted: number;
   readonly threads: number;
@@ -113,16 +113,19 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   });
 
   const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
-  // The newest entries converted are kept whole (by each thread, or here) for the feeds: twice what
-  // the feeds carry, since older versions of an article can push the newest out of a thread's share;
-  // any entry missed is converted again after the merge.
-  const keepNewest = 2 * options.config.entriesPerFeed;
   const pool =
     threads > 1
-      ? await ConvertPool.start(threads, { timeBudgetMs: options.timeBudgetMs, keepNewest })
+      ? await ConvertPool.start(threads, { timeBudgetMs: options.timeBudgetMs })
       : undefined;
-  const keptHere = new NewestEntries(pool ? 0 : keepNewest);
-  const keep = (entry: Entry) => keptHere.offer(entry);
+  // The newest documents the threads converted, a quarter more than the feeds carry (older versions
+  // of an article can crowd one out). Once every document is converted, the warm threads convert
+  // these again whole for the feeds, instead of this thread, whose converting code has never run
+  // (about 4 ms a document). Only their keys are held meanwhile: entries kept whole during the run
+  // would outlive young-generation collections, which cost an archive read oldest-first (each
+  // document then the newest so far) a few percent of its build.
+  const newestConverted = new NewestEntries<{ id: string; publishedMs: number; index: number }>(
+    Math.ceil(1.25 * options.config.entriesPerFeed),
+  );
   let done = files.length - changed.length;
   const finish = (i: number, hash: string, result: ConvertResult) => {
     const relative = files[i] as string;
@@ -134,8 +137,8 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   const inFlight = new Set<Promise<void>>();
   const displayPath = displayPaths(options.seedsDir);
   let converted = 0;
-  /** The newest entries converted, by source, for the feeds. */
-  const keptEntries = new Map<string, Entry>();
+  /** The entries the threads converted whole, by source. */
+  const wholeEntries = new Map<string, Entry>();
   try {
     for (const i of changed) {
       const relative = files[i] as string;
@@ -152,35 +155,42 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
       }
       converted++;
       if (!pool) {
-        finish(i, hash, convertToResult(bytes, file, keep));
+        finish(i, hash, convertToResult(bytes, file));
         continue;
       }
       const job = pool.convert({ seq: i, file, bytes }).then((result) => {
         finish(i, hash, result);
+        if (result.ok) newestConverted.offer({ ...result, index: i });
         inFlight.delete(job);
       });
       inFlight.add(job);
       if (inFlight.size >= threads * QUEUE_PER_THREAD) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    const kept = pool ? await pool.newestEntries() : keptHere.entries;
-    for (const entry of kept) keptEntries.set(entry.source, entry);
+    const wholes = await Promise.all(
+      newestConverted.entries.map(({ index }) => {
+        const relative = files[index] as string;
+        const bytes = readFileSync(path.join(options.seedsDir, relative));
+        return pool?.convertWhole({ seq: index, file: displayPath(relative), bytes });
+      }),
+    );
+    for (const entry of wholes) if (entry) wholeEntries.set(entry.source, entry);
   } finally {
     await pool?.close();
   }
   await cache.save(records);
-  return { results, converted, threads, cache, records, keptEntries };
+  return { results, converted, threads, cache, records, wholeEntries };
 }
 
 /**
  * Builds the feeds of a seeds folder into an output folder. Only the newest entries' articles are
  * ever held in memory: the archive is merged from small entry keys, then the entries the feeds carry
- * are taken whole from the cache or from those this build converted and kept, or converted again.
+ * are taken whole from the cache or from the converting threads, or converted again.
  * @example const report = await buildSite({ seedsDir: "seeds", outDir: "out", config });
  */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   const files = await listSeedFiles(options.seedsDir);
-  const { results, converted, threads, cache, records, keptEntries } = await convertAll(
+  const { results, converted, threads, cache, records, wholeEntries } = await convertAll(
     options,
     files,
   );
@@ -208,7 +218,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   for (const key of archive.entries.slice(0, options.config.entriesPerFeed)) {
     const relative = relativeOf.get(key.source) as string;
     const { hash } = records.get(relative) as CachedFile;
-    let entry = cache.newestEntry(hash, key.source) ?? keptEntries.get(key.source);
+    let entry = cache.newestEntry(hash, key.source) ?? wholeEntries.get(key.source);
     if (entry === undefined) {
       entry = convertFile(await readFile(path.join(options.seedsDir, relative)), key.source);
       reconverted++;

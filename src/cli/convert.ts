@@ -1,7 +1,7 @@
 /**
  * @module cli/convert — converts one document to the small result a build keeps (entry key or
- * rejection), inline or in a pool of worker threads that use every core; the threads also keep the
- * whole entries of the newest documents they converted, which the build's feeds are rendered from.
+ * rejection), inline or in a pool of worker threads that use every core; the pool's threads also
+ * convert the few documents whose whole entries the build's feeds carry.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -51,34 +51,23 @@ export interface ConvertJob {
   readonly seq: number;
   readonly file: string;
   readonly bytes: Uint8Array;
+  /** Answer with the whole entry too, not only the result. */
+  readonly whole?: boolean;
 }
 
 export interface ConvertReply {
   readonly seq: number;
   readonly result: ConvertResult;
-}
-
-/** What a converting thread is started with. */
-export interface ConvertWorkerData {
-  /** How many of the newest entries it converted the thread keeps for `ConvertPool.newestEntries`. */
-  readonly keepNewest: number;
-}
-
-/** Asks a converting thread for the entries it kept; it answers with a NewestReply. */
-export const NEWEST_REQUEST = "newest";
-
-export interface NewestReply {
-  readonly newest: readonly Entry[];
+  /** The entry, when the job asked for it whole and the document converted. */
+  readonly entry?: Entry;
 }
 
 export interface ConvertPoolOptions {
   /** How long one document may take before its thread is stopped and the document rejected. */
   readonly timeBudgetMs?: number | undefined;
-  /** Entries each thread keeps of the newest it converted (see `newestEntries`); default none. */
-  readonly keepNewest?: number;
   /**
    * The worker module (tests give one that can be made to hang): it posts "ready" once loaded,
-   * then answers each ConvertJob with a ConvertReply, and NEWEST_REQUEST with a NewestReply.
+   * then answers each ConvertJob with a ConvertReply.
    */
   readonly script?: URL;
   /** The threads' Node options; by default this process's. */
@@ -98,7 +87,7 @@ export const DEFAULT_TIME_BUDGET_MS = 20_000;
 
 interface Pending {
   readonly job: ConvertJob;
-  readonly resolve: (result: ConvertResult) => void;
+  readonly resolve: (reply: ConvertReply) => void;
 }
 
 /** The converting thread's module, as sources. */
@@ -111,8 +100,6 @@ interface Slot {
   ready: boolean;
   readonly jobs: Map<number, Pending>;
   watchdog: ReturnType<typeof setTimeout> | undefined;
-  /** Waits for the thread's kept entries (see `newestEntries`). */
-  newest?: ((entries: readonly Entry[]) => void) | undefined;
 }
 
 /**
@@ -125,7 +112,6 @@ export class ConvertPool {
   private closed = false;
   private bundle: WorkerBundle | undefined;
   private readonly timeBudgetMs: number;
-  private readonly keepNewest: number;
   private readonly script: URL;
   private readonly execArgv: string[] | undefined;
 
@@ -148,7 +134,6 @@ export class ConvertPool {
 
   constructor(size: number, options: ConvertPoolOptions = {}) {
     this.timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
-    this.keepNewest = options.keepNewest ?? 0;
     this.script = options.script ?? WORKER_SOURCE;
     this.execArgv = options.execArgv;
     for (let i = 0; i < size; i++) {
@@ -165,28 +150,21 @@ export class ConvertPool {
   private spawn(slotOf: () => Slot): Worker {
     // A converting thread needs little heap (one document at a time); a cap makes V8 collect early
     // instead of letting each thread's memory drift up while the archive's size grows.
-    const workerData: ConvertWorkerData = { keepNewest: this.keepNewest };
     const worker = new Worker(this.script, {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-      workerData,
       ...(this.execArgv ? { execArgv: this.execArgv } : {}),
     });
-    worker.on("message", (reply: ConvertReply | NewestReply | "ready") => {
+    worker.on("message", (reply: ConvertReply | "ready") => {
       const slot = slotOf();
       if (reply === "ready") {
         slot.ready = true;
         this.arm(slot);
         return;
       }
-      if ("newest" in reply) {
-        slot.newest?.(reply.newest);
-        slot.newest = undefined;
-        return;
-      }
       const pending = slot.jobs.get(reply.seq);
       slot.jobs.delete(reply.seq);
       this.arm(slot);
-      pending?.resolve(reply.result);
+      pending?.resolve(reply);
     });
     worker.on("error", (error) => {
       const slot = slotOf();
@@ -216,13 +194,10 @@ export class ConvertPool {
   private fail(slot: Slot, reason: string): void {
     const [stuck, ...rest] = slot.jobs.values();
     slot.jobs.clear();
-    // The entries the thread kept are lost with it: the build converts those documents itself.
-    slot.newest?.([]);
-    slot.newest = undefined;
     void slot.worker.terminate();
     slot.worker = this.spawn(() => slot);
     slot.ready = false;
-    stuck?.resolve({ ok: false, line: 1, reason });
+    stuck?.resolve({ seq: stuck.job.seq, result: { ok: false, line: 1, reason } });
     for (const pending of rest) this.send(slot, pending);
   }
 
@@ -234,28 +209,22 @@ export class ConvertPool {
   }
 
   /** Converts in the least busy thread. */
-  convert(job: ConvertJob): Promise<ConvertResult> {
-    let target = this.slots[0] as Slot;
-    for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
-    return new Promise((resolve) => this.send(target, { job, resolve }));
+  async convert(job: ConvertJob): Promise<ConvertResult> {
+    return (await this.request(job)).result;
   }
 
   /**
-   * The newest entries each thread kept of those it converted (`keepNewest` a thread, newest first
-   * within each thread's share); asked once every conversion is done.
+   * Converts in the least busy thread and answers with the whole entry; undefined when the document
+   * does not convert.
    */
-  async newestEntries(): Promise<Entry[]> {
-    if (this.keepNewest === 0) return [];
-    const kept = await Promise.all(
-      this.slots.map(
-        (slot) =>
-          new Promise<readonly Entry[]>((resolve) => {
-            slot.newest = resolve;
-            slot.worker.postMessage(NEWEST_REQUEST);
-          }),
-      ),
-    );
-    return kept.flat();
+  async convertWhole(job: ConvertJob): Promise<Entry | undefined> {
+    return (await this.request({ ...job, whole: true })).entry;
+  }
+
+  private request(job: ConvertJob): Promise<ConvertReply> {
+    let target = this.slots[0] as Slot;
+    for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
+    return new Promise((resolve) => this.send(target, { job, resolve }));
   }
 
   async close(): Promise<void> {
