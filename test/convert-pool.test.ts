@@ -24,7 +24,7 @@ const job = (seq: number, file: string) => ({ seq, file, bytes: new TextEncoder(
 
 describe("ConvertPool", () => {
   it("stops a document that outlives the time budget, rejects it, and converts the others queued behind it", async () => {
-    pool = new ConvertPool(1, { timeBudgetMs: 1000, script: HANGING_WORKER });
+    pool = new ConvertPool(1, 1000, HANGING_WORKER);
     const results = await Promise.all(
       [job(1, "a.txt"), job(2, "hang.txt"), job(3, "b.txt"), job(4, "c.txt")].map((j) =>
         pool?.convert(j),
@@ -43,7 +43,7 @@ describe("ConvertPool", () => {
   });
 
   it("keeps working after a thread was replaced", async () => {
-    pool = new ConvertPool(2, { timeBudgetMs: 1000, script: HANGING_WORKER });
+    pool = new ConvertPool(2, 1000, HANGING_WORKER);
     await pool.convert(job(1, "hang-1.txt"));
     const after = await Promise.all(
       [job(2, "d.txt"), job(3, "e.txt"), job(4, "f.txt")].map((j) => pool?.convert(j)),

@@ -113,10 +113,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
   });
 
   const threads = options.threads ?? (changed.length > THREADS_FROM ? defaultThreads() : 1);
-  const pool =
-    threads > 1
-      ? await ConvertPool.start(threads, { timeBudgetMs: options.timeBudgetMs })
-      : undefined;
+  const pool = threads > 1 ? await ConvertPool.start(threads, options.timeBudgetMs) : undefined;
   // The newest documents the threads converted, a quarter more than the feeds carry (older versions
   // of an article can crowd one out). Once every document is converted, the warm threads convert
   // these again whole for the feeds, instead of this thread, whose converting code has never run

@@ -62,18 +62,6 @@ export interface ConvertReply {
   readonly entry?: Entry;
 }
 
-export interface ConvertPoolOptions {
-  /** How long one document may take before its thread is stopped and the document rejected. */
-  readonly timeBudgetMs?: number | undefined;
-  /**
-   * The worker module (tests give one that can be made to hang): it posts "ready" once loaded,
-   * then answers each ConvertJob with a ConvertReply.
-   */
-  readonly script?: URL;
-  /** The threads' Node options; by default this process's. */
-  readonly execArgv?: string[];
-}
-
 /** The threads a build may use: all cores unless told otherwise. */
 export function defaultThreads(): number {
   return availableParallelism();
@@ -111,31 +99,32 @@ export class ConvertPool {
   private readonly slots: Slot[] = [];
   private closed = false;
   private bundle: WorkerBundle | undefined;
-  private readonly timeBudgetMs: number;
-  private readonly script: URL;
-  private readonly execArgv: string[] | undefined;
 
   /**
    * A pool whose threads run the converting code bundled into one file (cli/worker-bundle), which
    * they load in a fraction of the time the sources take; on the sources when it cannot be bundled.
    * @example const pool = await ConvertPool.start(2); await pool.convert(job); await pool.close();
    */
-  static async start(
-    size: number,
-    options: Omit<ConvertPoolOptions, "script" | "execArgv"> = {},
-  ): Promise<ConvertPool> {
+  static async start(size: number, timeBudgetMs = DEFAULT_TIME_BUDGET_MS): Promise<ConvertPool> {
     const bundle = await bundleWorker(WORKER_SOURCE);
-    if (bundle === undefined) return new ConvertPool(size, options);
+    if (bundle === undefined) return new ConvertPool(size, timeBudgetMs);
     // A bundle is plain JavaScript: its threads need none of this process's loader flags (tsx).
-    const pool = new ConvertPool(size, { ...options, script: bundle.url, execArgv: [] });
+    const pool = new ConvertPool(size, timeBudgetMs, bundle.url, []);
     pool.bundle = bundle;
     return pool;
   }
 
-  constructor(size: number, options: ConvertPoolOptions = {}) {
-    this.timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
-    this.script = options.script ?? WORKER_SOURCE;
-    this.execArgv = options.execArgv;
+  /**
+   * @param script the worker module (tests give one that can be made to hang); it posts "ready" once
+   *   loaded, then answers each ConvertJob with a ConvertReply.
+   * @param execArgv the threads' Node options; by default this process's.
+   */
+  constructor(
+    size: number,
+    private readonly timeBudgetMs = DEFAULT_TIME_BUDGET_MS,
+    private readonly script: URL = WORKER_SOURCE,
+    private readonly execArgv?: string[],
+  ) {
     for (let i = 0; i < size; i++) {
       const slot: Slot = {
         worker: this.spawn(() => slot),
