@@ -164,14 +164,16 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
       if (inFlight.size >= threads * QUEUE_PER_THREAD) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    const wholes = await Promise.all(
-      newestConverted.entries.map(({ index }) => {
-        const relative = files[index] as string;
-        const bytes = readFileSync(path.join(options.seedsDir, relative));
-        return pool?.convertWhole({ seq: index, file: displayPath(relative), bytes });
-      }),
-    );
-    for (const entry of wholes) if (entry) wholeEntries.set(entry.source, entry);
+    if (pool) {
+      const wholes = await Promise.all(
+        newestConverted.entries.map(({ index }) => {
+          const relative = files[index] as string;
+          const bytes = readFileSync(path.join(options.seedsDir, relative));
+          return pool.convertWhole({ seq: index, file: displayPath(relative), bytes });
+        }),
+      );
+      for (const entry of wholes) if (entry) wholeEntries.set(entry.source, entry);
+    }
   } finally {
     await pool?.close();
   }

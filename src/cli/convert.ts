@@ -21,30 +21,11 @@ export function convertFile(bytes: Uint8Array, file: string): Entry {
 }
 
 /**
- * Converts one document, turning any failure into a rejection that names the file and line; `keep`
- * is handed the entry when there is one.
+ * Converts one document, turning any failure into a rejection that names the file and line.
  * @example convertToResult(bytes, "seeds/a.txt") // { ok: true, id: "https://…", publishedMs: …, updatedMs: … }
  */
-export function convertToResult(
-  bytes: Uint8Array,
-  file: string,
-  keep?: (entry: Entry) => void,
-): ConvertResult {
-  try {
-    const entry = convertFile(bytes, file);
-    keep?.(entry);
-    return { ok: true, id: entry.id, publishedMs: entry.publishedMs, updatedMs: entry.updatedMs };
-  } catch (error) {
-    if (error instanceof DocumentError)
-      return { ok: false, line: error.line, reason: error.reason };
-    // A bug of ours must not cost the other documents their place in the feed.
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      line: 1,
-      reason: `could not be converted (${message}); please report this with the file attached`,
-    };
-  }
+export function convertToResult(bytes: Uint8Array, file: string): ConvertResult {
+  return convertJob({ seq: 0, file, bytes }).result;
 }
 
 export interface ConvertJob {
@@ -60,6 +41,33 @@ export interface ConvertReply {
   readonly result: ConvertResult;
   /** The entry, when the job asked for it whole and the document converted. */
   readonly entry?: Entry;
+}
+
+/** What a converting thread answers to a job; any failure is a rejection naming the file and line. */
+export function convertJob(job: ConvertJob): ConvertReply {
+  try {
+    const entry = convertFile(job.bytes, job.file);
+    const result: ConvertResult = {
+      ok: true,
+      id: entry.id,
+      publishedMs: entry.publishedMs,
+      updatedMs: entry.updatedMs,
+    };
+    return { seq: job.seq, result, ...(job.whole ? { entry } : {}) };
+  } catch (error) {
+    if (error instanceof DocumentError)
+      return { seq: job.seq, result: { ok: false, line: error.line, reason: error.reason } };
+    // A bug of ours must not cost the other documents their place in the feed.
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      seq: job.seq,
+      result: {
+        ok: false,
+        line: 1,
+        reason: `could not be converted (${message}); please report this with the file attached`,
+      },
+    };
+  }
 }
 
 /** The threads a build may use: all cores unless told otherwise. */
