@@ -36,4 +36,19 @@ describe("PieceCache", () => {
     expect(cache.get(key(1))).toEqual(pieces(1));
     expect(cache.get(key(3))).toEqual(pieces(3));
   });
+
+  it("knows the ids of entries it held pieces of after dropping the pieces, within its own bound", () => {
+    const cache = new PieceCache(700, 300);
+    cache.set(key(1), pieces(1));
+    cache.set(key(2), pieces(2));
+    // The pieces of 1 are gone (600 bytes each, 700 held at most), its id is still known.
+    expect(cache.get(key(1))).toBeUndefined();
+    expect(cache.sawId(key(1).id)).toBe(true);
+    expect(cache.sawId(key(2).id)).toBe(true);
+    expect(cache.sawId(key(3).id)).toBe(false);
+    // An id costs 2 bytes a character and 64 more: 300 bytes hold two of these, so 3 drops 1.
+    cache.set(key(3), pieces(3));
+    expect(cache.sawId(key(3).id)).toBe(true);
+    expect(cache.sawId(key(1).id)).toBe(false);
+  });
 });

@@ -199,12 +199,13 @@ async function ingestChunk(
     }
   }
   // A lone document is most often a new article: it is created at once, with no look-up first. If its
-  // id is taken, the write changes nothing and it is saved one by one below, as an update. One this
-  // isolate holds as stored (the same document sent again) is looked up, and costs no compression.
+  // id is taken, the write changes nothing and it is saved one by one below, as an update. One whose id
+  // this isolate knows as stored (the same document sent again, a correction of a recent article) is
+  // looked up first: its pieces are compressed once, for the update, or not at all when unchanged.
   const lone = converted.length === 1 ? converted[0]?.doc : undefined;
   const renderKey = await renderKeyOf(config);
   const stored =
-    lease && lone && !store.holds(lone.entry, lone.documentHash, renderKey)
+    lease && lone && !store.knows(lone.entry.id)
       ? new Map<string, EntryRecord>()
       : await store.findMany(converted.map((c) => c.doc.entry.id));
   const fresh: typeof converted = [];

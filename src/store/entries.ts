@@ -232,8 +232,8 @@ function toStored(row: Row, listingText?: string): StoredEntry {
   return storedEntry(record, pieces, String(row.render_key), entryText, listingText);
 }
 
-/** The pieces this isolate read last (see store/piece-cache). */
-const pieceCache = new PieceCache();
+/** The pieces this isolate read last (see store/piece-cache), shared by its stores. */
+const isolatePieces = new PieceCache();
 
 function pieceKey(record: EntryRecord, renderKey: string): PieceKey {
   return {
@@ -249,9 +249,9 @@ function pieceKey(record: EntryRecord, renderKey: string): PieceKey {
  * Keeps a saved entry's pieces in this isolate's cache: the publish that follows the save reads the
  * entry's row without them (an ingest's own entry was most of what it read back).
  */
-function remember(write: EntryWrite): void {
+function remember(cache: PieceCache, write: EntryWrite): void {
   const { entry, documentHash, renderKey, pieces } = write;
-  pieceCache.set(
+  cache.set(
     {
       id: entry.id,
       documentHash,
@@ -409,6 +409,8 @@ export class EntryStore {
     readonly db: D1Database,
     /** Entries per archive page. */
     readonly pageSize: number,
+    /** The pieces it keeps between requests: the isolate's, unless a test plays another isolate. */
+    private readonly pieces: PieceCache = isolatePieces,
   ) {}
 
   private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -505,7 +507,7 @@ export class EntryStore {
     }[],
   ): Promise<void> {
     for (const { record, renderKey, compressed } of rows)
-      pieceCache.addCompressed(pieceKey(record, renderKey), compressed);
+      this.pieces.addCompressed(pieceKey(record, renderKey), compressed);
     // In batches, so a full publish's backfill stays within D1's limits per call.
     for (let from = 0; from < rows.length; from += BACKFILL_BATCH)
       await this.saveCompressedBatch(rows.slice(from, from + BACKFILL_BATCH));
@@ -592,7 +594,7 @@ export class EntryStore {
       statements.push(...this.markChanged(groups));
       const results = await this.db.batch(statements);
       if ((results[0]?.meta.changes ?? 0) !== 1) return "conflict";
-      remember(write);
+      remember(this.pieces, write);
       return before === null ? "created" : "updated";
     });
   }
@@ -620,12 +622,11 @@ export class EntryStore {
   }
 
   /**
-   * Whether this isolate holds the pieces of exactly this entry as stored (it saved or read them):
-   * most likely the entry is stored as it is. A hint, never a guarantee.
+   * Whether this isolate held pieces of an entry of this id (it saved or read the entry): most likely
+   * the entry is stored. A hint, never a guarantee.
    */
-  holds(entry: Entry, documentHash: string, renderKey: string): boolean {
-    const { id, publishedMs, updatedMs } = entry;
-    return pieceCache.get({ id, documentHash, publishedMs, updatedMs, renderKey }) !== undefined;
+  knows(id: string): boolean {
+    return this.pieces.sawId(id);
   }
 
   /**
@@ -768,7 +769,7 @@ export class EntryStore {
     return this.run("create", async () => {
       try {
         const results = await this.db.batch<Row>(statements);
-        for (const write of writes) remember(write);
+        for (const write of writes) remember(this.pieces, write);
         return results;
       } catch (cause) {
         // A taken id or position fails the batch, which D1 rolls back whole.
@@ -895,7 +896,7 @@ export class EntryStore {
         const record = toRecord(head);
         const cached =
           String(head.render_key) === renderKey
-            ? pieceCache.get(pieceKey(record, renderKey))
+            ? this.pieces.get(pieceKey(record, renderKey))
             : undefined;
         if (cached)
           found.set(
@@ -916,7 +917,7 @@ export class EntryStore {
       for (const row of results) {
         const stored = toStored(row, listings.get(String(row.id)));
         if (stored.renderKey === renderKey)
-          pieceCache.set(pieceKey(stored, renderKey), stored.pieces);
+          this.pieces.set(pieceKey(stored, renderKey), stored.pieces);
         found.set(stored.id, stored);
       }
     }

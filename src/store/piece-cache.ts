@@ -16,6 +16,15 @@ import type { EntryPieces } from "../publish.js";
  */
 export const PIECE_CACHE_MAX_BYTES = 24 * 1024 * 1024;
 
+/**
+ * The entry ids an isolate remembers having held pieces of: about 10,000 ids of 60 characters, ten
+ * times the entries whose pieces fit, so an article corrected weeks later is still known.
+ */
+export const ID_HINT_MAX_BYTES = 2 * 1024 * 1024;
+
+/** A remembered id's own cost beyond its characters. */
+const ID_OVERHEAD_BYTES = 64;
+
 /** What identifies one rendering of an entry. */
 export interface PieceKey {
   readonly id: string;
@@ -51,9 +60,24 @@ function sizeOf(pieces: EntryPieces): number {
  */
 export class PieceCache {
   readonly #pieces: ByteLru<EntryPieces>;
+  /** Ids of the entries whose pieces were held, each valued at what it costs to keep. */
+  readonly #ids: ByteLru<number>;
 
-  constructor(readonly maxBytes: number = PIECE_CACHE_MAX_BYTES) {
+  constructor(
+    readonly maxBytes: number = PIECE_CACHE_MAX_BYTES,
+    idBytes: number = ID_HINT_MAX_BYTES,
+  ) {
     this.#pieces = new ByteLru(maxBytes, sizeOf);
+    this.#ids = new ByteLru(idBytes, (bytes) => bytes);
+  }
+
+  /**
+   * Whether pieces of this entry id were held, in any rendering, even ones dropped since: the entry
+   * was most likely stored then. A hint, never a guarantee (it may be deleted since, or stored by
+   * another isolate without this one knowing).
+   */
+  sawId(id: string): boolean {
+    return this.#ids.get(id) !== undefined;
   }
 
   get bytes(): number {
@@ -72,5 +96,6 @@ export class PieceCache {
 
   set(key: PieceKey, pieces: EntryPieces): void {
     this.#pieces.set(keyText(key), pieces);
+    this.#ids.set(key.id, 2 * key.id.length + ID_OVERHEAD_BYTES);
   }
 }

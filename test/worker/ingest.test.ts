@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ingestDocuments } from "../../src/api/ingest.js";
 import { convertDocument } from "../../src/pipeline.js";
 import { EntryStore } from "../../src/store/entries.js";
+import { PieceCache } from "../../src/store/piece-cache.js";
 import {
   AUTH,
   CONFIG,
@@ -325,12 +326,15 @@ function countingD1(db: D1Database): { db: D1Database; calls: () => string[]; re
 }
 
 describe("D1 round trips of an ingest", () => {
-  it("are three for one new document (created with the lease tried, the plan, the release), one for the same document again, and an update still publishes", async () => {
+  it("are three for one new document (created with the lease tried, the plan, the release), one for the same document again, and a correction is looked up first where the isolate knows the article", async () => {
     const d1 = countingD1(env.ENTRIES);
-    const store = new EntryStore(d1.db, CONFIG.entriesPerFeed);
-    const doc = (n: number, body?: string) => ({
+    // Its own piece cache: this isolate's knows the articles of the tests before, whose rows are gone.
+    const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
+    const doc = (n: number, body?: string, at?: number) => ({
       name: `${n}.txt`,
-      bytes: new TextEncoder().encode(seed(n, body ? { body } : {})),
+      bytes: new TextEncoder().encode(
+        seed(n, { ...(body ? { body } : {}), ...(at ? { at } : {}) }),
+      ),
     });
     // The first ingest also creates the schema.
     await ingestDocuments(store, env.FEEDS, CONFIG, [doc(1)]);
@@ -349,16 +353,34 @@ describe("D1 round trips of an ingest", () => {
     expect(d1.calls()).toHaveLength(1);
     expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE id IN/);
 
-    // A lone document whose id is taken is tried as new first, then saved as an update.
+    // A correction of an article this isolate knows is looked up first, then saved as an update: no
+    // write tried as new (and its pieces compressed) for nothing.
     d1.reset();
     const updated = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2, "Corrected.")]);
     expect(updated.results.map((r) => r.status)).toEqual(["updated"]);
+    expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE id IN/);
+    expect(d1.calls()[1]).toMatch(/^batch of /);
+    expect(d1.calls()).toHaveLength(5);
+    const items = async () =>
+      (
+        (await (await request("/feed.json")).json()) as {
+          items: Array<{ id: string; content_html: string }>;
+        }
+      ).items;
+    expect((await items()).map((i) => i.id)).toEqual([articleUrl(2), articleUrl(1)]);
+    expect((await items())[0]?.content_html).toContain("Corrected.");
+
+    // Another isolate, which never saw the article, tries it as new first, then saves it as an update.
+    const elsewhere = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
+    d1.reset();
+    const twice = await ingestDocuments(elsewhere, env.FEEDS, CONFIG, [
+      doc(2, "Corrected twice.", Date.now() + 60_000),
+    ]);
+    expect(twice.results.map((r) => r.status)).toEqual(["updated"]);
     expect(d1.calls()[0]).toMatch(/^batch of /);
-    const json = (await (await request("/feed.json")).json()) as {
-      items: Array<{ id: string; content_html: string }>;
-    };
-    expect(json.items.map((i) => i.id)).toEqual([articleUrl(2), articleUrl(1)]);
-    expect(json.items[0]?.content_html).toContain("Corrected.");
+    expect(d1.calls()[1]).toMatch(/^SELECT .* WHERE id = \?/);
+    expect((await items()).map((i) => i.id)).toEqual([articleUrl(2), articleUrl(1)]);
+    expect((await items())[0]?.content_html).toContain("Corrected twice.");
     // The lease was given back each time: another publisher takes it at once.
     expect((await store.tryLock(Date.now(), Date.now() + 1000)).locked).toBe(true);
   });
