@@ -400,7 +400,7 @@ const USAGE = `npm run bench -- [options]   (a benchmark: prints figures, never 
   --large                add 100,000 documents (about 2.5 GB of corpus)
   --no-serve             skip serving /health and /feed.atom under wrangler dev
   --serve-seconds N      load per route and round when serving (default 5; 5 rounds)
-  --ingests N            worker CPU: ingests profiled in workerd (0 skips; default 20)
+  --ingests N            worker CPU: ingests, then as many corrections, profiled in workerd (0 skips; default 20)
   --site-entries N       entries loaded into the site before those ingests (default 10,000)
   --storage              measure D1, KV and R2 as entry storage instead
   --chart-only           redraw README.bench.svg from the last results
@@ -588,6 +588,7 @@ async function main(): Promise<void> {
       `${"request".padEnd(36)} ${pad("median", 7)} ${pad("p90", 7)} ${pad("max", 7)} ${pad("requests", 9)}  (ms CPU; target ≤ 10)`,
     );
     row("POST one new document (ingest)", ingest.ingest);
+    row("POST a correction of a new one", ingest.correction);
     row("GET /feed.atom 200 gzip", ingest.feed200);
     row("GET /feed.atom 304", ingest.feed304);
     console.log(

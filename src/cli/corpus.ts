@@ -111,6 +111,17 @@ export function generateDocument(index: number, seed = 1): string {
 }
 
 /**
+ * A correction of corpus document `index`: the same article (URL and title) an hour later, with a
+ * line of correction before its first paragraph; what a newsroom republishes after an edit.
+ * @example generateCorrection(7).split("\n")[1] === generateDocument(7).split("\n")[1] // true
+ */
+export function generateCorrection(index: number, seed = 1): string {
+  return generateDocument(index, seed)
+    .replace(/^<!--(\d+)-->/, (_, ms: string) => `<!--${Number(ms) + 3_600_000}-->`)
+    .replace("<p>", "<p><em>Corrected an hour after publication.</em> ");
+}
+
+/**
  * Writes documents 0…count-1 into `dir/NNN/index.txt` (100 per folder), skipping a corpus already there.
  * @example await writeCorpus("node_modules/.cache/edgefeed/corpus-1000", 1000)
  */

@@ -1,5 +1,5 @@
 /**
- * @module cli/ingest-bench — CPU time of the worker per ingest and per feed request, for `npm run bench`,
+ * @module cli/ingest-bench — CPU time of the worker per ingest, per correction and per feed request, for `npm run bench`,
  * measured inside workerd: the real worker runs under `wrangler dev` on 127.0.0.1 with its own local D1
  * and KV, a site of `siteEntries` entries is loaded through the ingest API (batches of 500), then each
  * measured request runs under the isolate's V8 profiler (see cli/worker-profiler). Only the worker's
@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { generateDocument } from "./corpus.js";
+import { generateCorrection, generateDocument } from "./corpus.js";
 import { freePort } from "./local-stack.js";
 import { type CpuSample, type Spread, spread, WorkerProfiler } from "./worker-profiler.js";
 import { spawnWrangler } from "./wrangler.js";
@@ -32,6 +32,8 @@ export interface IngestCpuReport {
   readonly loadSeconds: number;
   /** POST of one new document: convert, store in D1, re-render and compress what is stale, publish. */
   readonly ingest: RequestCpu;
+  /** POST of a correction of one of those new documents (among the newest): an update, then a publish. */
+  readonly correction: RequestCpu;
   /** GET /feed.atom, Accept-Encoding: gzip, answered 200. */
   readonly feed200: RequestCpu;
   /** GET /feed.atom with the current ETag in If-None-Match, answered 304. */
@@ -39,7 +41,7 @@ export interface IngestCpuReport {
 }
 
 export interface IngestCpuOptions {
-  /** Ingests measured, one document per request (default 20). */
+  /** Ingests measured, one document per request, then as many corrections of them (default 20). */
   readonly ingests?: number;
   /** Entries loaded before measuring (default 10,000). */
   readonly siteEntries?: number;
@@ -168,19 +170,26 @@ export async function measureIngestCpu(options: IngestCpuOptions = {}): Promise<
     try {
       // One unmeasured ingest first: the isolate compiles the ingest path once.
       await post(server, token, generateDocument(siteEntries), "text/plain", "warm.txt");
-      const ingestSamples: CpuSample[] = [];
-      for (let i = 1; i <= ingests; i++) {
-        const text = generateDocument(siteEntries + i);
-        const { sample, profile } = await profiler.measure(() =>
-          post(server, token, text, "text/plain", `new-${i}.txt`),
-        );
-        ingestSamples.push(sample);
-        if (options.profileDir)
-          await writeFile(
-            path.join(options.profileDir, `ingest-${i}.cpuprofile`),
-            JSON.stringify(profile),
+      // Each new document, then each of them corrected (the isolate has seen them, as it would an
+      // article corrected the day it ran).
+      const measured = async (kind: "ingest" | "correction", make: (index: number) => string) => {
+        const samples: CpuSample[] = [];
+        for (let i = 1; i <= ingests; i++) {
+          const text = make(siteEntries + i);
+          const { sample, profile } = await profiler.measure(() =>
+            post(server, token, text, "text/plain", `new-${i}.txt`),
           );
-      }
+          samples.push(sample);
+          if (options.profileDir)
+            await writeFile(
+              path.join(options.profileDir, `${kind}-${i}.cpuprofile`),
+              JSON.stringify(profile),
+            );
+        }
+        return summarize(samples);
+      };
+      const ingest = await measured("ingest", generateDocument);
+      const correction = await measured("correction", generateCorrection);
       const url = `${server.origin}/feed.atom`;
       const feed = (headers: Record<string, string>, status: number) => async () => {
         const response = await fetch(url, { headers });
@@ -203,7 +212,8 @@ export async function measureIngestCpu(options: IngestCpuOptions = {}): Promise<
       return {
         siteEntries,
         loadSeconds,
-        ingest: summarize(ingestSamples),
+        ingest,
+        correction,
         feed200: summarize(ok),
         feed304: summarize(notModified),
       };
