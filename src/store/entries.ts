@@ -474,7 +474,12 @@ export class EntryStore {
   private categoryStatements(write: EntryWrite, guard: string): D1PreparedStatement[] {
     const { entry } = write;
     return [
-      this.db.prepare("DELETE FROM entry_categories WHERE id = ?").bind(entry.id),
+      // Only once the write is in place: a save that conflicts must leave the stored version's own.
+      this.db
+        .prepare(
+          `DELETE FROM entry_categories WHERE id = ? AND EXISTS (SELECT 1 FROM entries WHERE ${guard})`,
+        )
+        .bind(entry.id, entry.id, write.documentHash),
       ...write.categories.map((c) =>
         this.db
           .prepare(
@@ -488,7 +493,11 @@ export class EntryStore {
   /** The entry's compressed pieces replaced by the write's, or removed when it has none. */
   private compressedStatements(write: EntryWrite, guard: string): D1PreparedStatement[] {
     const { entry, pieces } = write;
-    const remove = this.db.prepare("DELETE FROM compressed_pieces WHERE id = ?").bind(entry.id);
+    const remove = this.db
+      .prepare(
+        `DELETE FROM compressed_pieces WHERE id = ? AND EXISTS (SELECT 1 FROM entries WHERE ${guard})`,
+      )
+      .bind(entry.id, entry.id, write.documentHash);
     if (!pieces.compressed) return [remove];
     return [
       this.db

@@ -223,6 +223,22 @@ describe("EntryStore.createManyAndLock", () => {
   });
 });
 
+describe("EntryStore.save", () => {
+  it("saved against a version no longer stored, is a conflict that leaves the stored version whole, its categories and pieces too", async () => {
+    const store = await storeWithHistory();
+    const stored = await store.find(entry(1).id);
+    const first = { ...(await write(entry(1, "<p>First correction.</p>"))), documentHash: "first" };
+    expect(await store.save(first, stored)).toBe("updated");
+    const snapshot = await dump();
+    // A second correction decided against the version before the first: another ingest got there first.
+    for (const compressed of [true, false]) {
+      const late = { ...(await write(entry(1, "<p>Late.</p>"), compressed)), documentHash: "late" };
+      expect(await store.save(late, stored)).toBe("conflict");
+      expect(await dump()).toEqual(snapshot);
+    }
+  });
+});
+
 describe("EntryStore.unlock", () => {
   it("with a published seq, records it as markPublished does and frees the lease, in one call", async () => {
     const store = await storeWithHistory();
