@@ -133,7 +133,8 @@ async function entryWrite(
 /**
  * Saves one converted document, deciding again when another ingest got there first. `known` is its
  * stored record as just read, for the first attempt (a save against a stale one is a conflict, and
- * the next attempt reads it again).
+ * the next attempt reads it again). With `lease`, the publishing lease is tried in the save's round
+ * trip (`saveAndLock`): `lock` is what that found, null when nothing was saved.
  */
 async function saveConverted(
   store: EntryStore,
@@ -141,29 +142,35 @@ async function saveConverted(
   converted: Converted,
   now: number,
   known?: EntryRecord,
-): Promise<IngestResult> {
+  lease?: { readonly at: number; readonly until: number },
+): Promise<{ result: IngestResult; lock: LockAttempt | null }> {
   const renderKey = await renderKeyOf(config);
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     const before = attempt === 0 && known ? known : await store.find(converted.entry.id);
     const change = decideChange(converted.entry, converted.documentHash, before, now);
     if (change.status === "unchanged") {
-      return {
+      const result: IngestResult = {
         name: converted.name,
         status: "unchanged",
         id: converted.entry.id,
         ...(before ? { updated: rfc3339(before.updatedMs) } : {}),
         ...(change.note ? { note: change.note } : {}),
       };
+      return { result, lock: null };
     }
     const write = await entryWrite(change.entry, converted.documentHash, config, renderKey);
-    const outcome = await store.save(write, before);
-    if (outcome !== "conflict")
-      return {
+    const { outcome, lock } = lease
+      ? await store.saveAndLock(write, before, lease.at, lease.until)
+      : { outcome: await store.save(write, before), lock: null };
+    if (outcome !== "conflict") {
+      const result: IngestResult = {
         name: converted.name,
         status: outcome,
         id: change.entry.id,
         updated: rfc3339(change.entry.updatedMs),
       };
+      return { result, lock };
+    }
   }
   throw new StoreError(
     `entries ${converted.entry.id}`,
@@ -179,7 +186,8 @@ const INGEST_CHUNK = 50;
  * `createMany`, the rest (updates, an id seen again, whatever createMany left) one by one in document
  * order, as before. Results come in document order. With `lease` (the chunk is the request's last and
  * a publish follows), the publishing lease is tried in the round trip that creates the entries, when
- * nothing is left to save after it: `tried` is what that found.
+ * nothing is left to save after it, or that saves a lone document one by one: `tried` is what that
+ * found.
  */
 async function ingestChunk(
   store: EntryStore,
@@ -224,10 +232,11 @@ async function ingestChunk(
   );
   // The lease is on the publishing clock (publishChanges's), not the documents' `now`.
   const at = Date.now();
-  const { created, lock } =
+  const { created, lock: createdWithLock } =
     lease && rest.length === 0
       ? await store.createManyAndLock(writes, at, at + LEASE_MS)
       : { created: await store.createMany(writes), lock: null };
+  let lock = createdWithLock;
   fresh.slice(0, created).forEach((c, k) => {
     results[c.index] = {
       name: c.doc.name,
@@ -239,15 +248,20 @@ async function ingestChunk(
   const oneByOne = [...fresh.slice(created), ...rest].sort((a, b) => a.index - b.index);
   // The record read above serves an id's only document; a second of the same id reads it again.
   const once = (id: string) => converted.filter((c) => c.doc.entry.id === id).length === 1;
+  // A lone document saved here (an update, or new but its id taken) tries the lease as it saves.
+  const saveLease = lease && lone ? { at, until: at + LEASE_MS } : undefined;
   for (const c of oneByOne) {
     const id = c.doc.entry.id;
-    results[c.index] = await saveConverted(
+    const saved = await saveConverted(
       store,
       config,
       c.doc,
       now,
       once(id) ? stored.get(id) : undefined,
+      saveLease,
     );
+    results[c.index] = saved.result;
+    lock ??= saved.lock;
   }
   // Nothing was left to save when the lease was taken: a save that failed cannot have kept it.
   return { results, tried: lock ?? undefined };

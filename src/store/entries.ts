@@ -561,6 +561,38 @@ export class EntryStore {
    * "conflict" when another ingest changed the entry in between: read it again and decide again.
    */
   async save(write: EntryWrite, before: EntryRecord | null): Promise<SaveOutcome> {
+    return (await this.saveWith(write, before, [])).outcome;
+  }
+
+  /**
+   * `save`, and in its round trip the publishing lease tried as `tryLock` tries it: an ingest that
+   * publishes next spends one D1 call where the two spend two. `lock` is null when the save was a
+   * conflict (a lease that batch took is given back at once: the caller decides again, and may have
+   * nothing to publish).
+   */
+  async saveAndLock(
+    write: EntryWrite,
+    before: EntryRecord | null,
+    now: number,
+    until: number,
+  ): Promise<{ outcome: SaveOutcome; lock: LockAttempt | null }> {
+    const { outcome, results } = await this.saveWith(
+      write,
+      before,
+      this.tryLockStatements(now, until),
+    );
+    const lock = lockAttemptOf(results, until);
+    if (outcome !== "conflict") return { outcome, lock };
+    if (lock.locked) await this.unlock(until);
+    return { outcome, lock: null };
+  }
+
+  /** `save` with `after` in the same batch; the batch's results. */
+  private async saveWith(
+    write: EntryWrite,
+    before: EntryRecord | null,
+    after: readonly D1PreparedStatement[],
+  ): Promise<{ outcome: SaveOutcome; results: readonly D1Result<Row>[] }> {
     const { entry } = write;
     const guard = "id = ? AND document_hash = ?";
     const values = [
@@ -611,11 +643,11 @@ export class EntryStore {
       statements.push(...this.compressedStatements(write, guard));
       statements.push(...this.categoryStatements(write, guard));
       groups.push(...write.categories.map((c) => categoryGroup(c.slug)));
-      statements.push(...this.markChanged(groups));
-      const results = await this.db.batch(statements);
-      if ((results[0]?.meta.changes ?? 0) !== 1) return "conflict";
+      statements.push(...this.markChanged(groups), ...after);
+      const results = await this.db.batch<Row>(statements);
+      if ((results[0]?.meta.changes ?? 0) !== 1) return { outcome: "conflict", results };
       remember(this.pieces, write);
-      return before === null ? "created" : "updated";
+      return { outcome: before === null ? "created" : "updated", results };
     });
   }
 

@@ -239,6 +239,39 @@ describe("EntryStore.save", () => {
   });
 });
 
+describe("EntryStore.saveAndLock", () => {
+  it("saves as save does and takes the lease in the same write; a conflict saves nothing and leaves the lease free", async () => {
+    const store = await storeWithHistory();
+    const stored = await store.find(entry(1).id);
+    const corrected = entry(1, "<p>Corrected body.</p>");
+    const saved = await store.saveAndLock(
+      { ...(await write(corrected)), documentHash: "corrected" },
+      stored,
+      OLDER_MS,
+      OLDER_MS + 30_000,
+    );
+    expect(saved.outcome).toBe("updated");
+    expect(saved.lock?.locked).toBe(true);
+    expect(saved.lock?.state).toEqual(await store.state());
+    expect((await store.find(entry(1).id))?.documentHash).toBe("corrected");
+    expect((await store.tryLock(OLDER_MS + 29_999, OLDER_MS + 60_000)).locked).toBe(false);
+    await store.unlock(OLDER_MS + 30_000);
+
+    // Saved against the version before the correction: another ingest got there first.
+    const snapshot = await dump();
+    const stale = await store.saveAndLock(
+      { ...(await write(entry(1, "<p>Late.</p>"))), documentHash: "late" },
+      stored,
+      OLDER_MS + 1,
+      OLDER_MS + 40_000,
+    );
+    expect(stale).toEqual({ outcome: "conflict", lock: null });
+    expect(await dump()).toEqual(snapshot);
+    // The batch took the lease with the failed save, and gave it back: the next publisher takes it.
+    expect((await store.tryLock(OLDER_MS + 2, OLDER_MS + 60_000)).locked).toBe(true);
+  });
+});
+
 describe("EntryStore.unlock", () => {
   it("with a published seq, records it as markPublished does and frees the lease, in one call", async () => {
     const store = await storeWithHistory();
