@@ -173,19 +173,22 @@ function parseListing(text: string): Entry {
   return listing;
 }
 
+/** A base class whose instances hold a record's fields as their own. */
+const RecordFields = class {
+  constructor(record: EntryRecord) {
+    Object.assign(this, record);
+  }
+} as new (
+  record: EntryRecord,
+) => EntryRecord;
+
 /**
  * A stored entry as a read made it from its record and pieces; its article and listing (JSON texts,
  * null when not read) are parsed on first use: a publish reads many rows and assembles most of them
  * from their pieces alone. A class, not an object literal with getters, which V8 made ~20 times slower
  * to create: a publish makes one per row it reads (about 200 for an ingest).
  */
-class ReadEntry implements StoredEntry {
-  readonly id: string;
-  readonly publishedMs: number;
-  readonly updatedMs: number;
-  readonly position: number;
-  readonly documentHash: string;
-  readonly categories: readonly StoredCategory[];
+class ReadEntry extends RecordFields implements StoredEntry {
   #entry: Entry | undefined;
   #listing: Entry | undefined;
 
@@ -196,12 +199,7 @@ class ReadEntry implements StoredEntry {
     private readonly entryText: string | null,
     private readonly listingText?: string,
   ) {
-    this.id = record.id;
-    this.publishedMs = record.publishedMs;
-    this.updatedMs = record.updatedMs;
-    this.position = record.position;
-    this.documentHash = record.documentHash;
-    this.categories = record.categories;
+    super(record);
   }
 
   get entry(): Entry {
