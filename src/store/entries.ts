@@ -832,21 +832,30 @@ export class EntryStore {
   /** Removes an entry, leaving a tombstone. False when there was none. */
   async delete(id: string, now: number): Promise<boolean> {
     return this.run("delete", async () => {
-      const before = await this.find(id);
-      if (!before) return false;
+      if (!(await this.find(id))) return false;
+      // The groups the entry is in as this batch finds it, not as the look-up did: another ingest may
+      // have changed its categories (and published) in between.
+      const upsert = "ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq";
       const results = await this.db.batch([
+        this.db
+          .prepare(
+            `INSERT INTO dirty (grp, seq) SELECT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE id = ? ${upsert}`,
+          )
+          .bind(this.pageSize, id),
+        this.db
+          .prepare(
+            `INSERT INTO dirty (grp, seq) SELECT '${CATEGORY_GROUP_PREFIX}' || slug, ${NEXT_SEQ_SQL} FROM entry_categories WHERE id = ? ${upsert}`,
+          )
+          .bind(id),
         this.db.prepare("DELETE FROM entries WHERE id = ?").bind(id),
         this.db.prepare("DELETE FROM entry_categories WHERE id = ?").bind(id),
         this.db.prepare("DELETE FROM compressed_pieces WHERE id = ?").bind(id),
         this.db
           .prepare("INSERT OR REPLACE INTO tombstones (id, deleted_ms) VALUES (?, ?)")
           .bind(id, now),
-        ...this.markChanged([
-          pageGroup(pageOf(before.position, this.pageSize)),
-          ...before.categories.map((c) => categoryGroup(c.slug)),
-        ]),
+        ...this.markChanged([]),
       ]);
-      return (results[0]?.meta.changes ?? 0) === 1;
+      return (results[2]?.meta.changes ?? 0) === 1;
     });
   }
 

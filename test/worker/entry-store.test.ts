@@ -8,7 +8,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Entry } from "../../src/entry.js";
 import { compressEntryPieces, renderEntryPieces } from "../../src/publish.js";
 import { categorySlug, renderKeyOf } from "../../src/site.js";
-import { CREATE_JSON_BYTES, EntryStore, type EntryWrite } from "../../src/store/entries.js";
+import {
+  CREATE_JSON_BYTES,
+  categoryGroup,
+  EntryStore,
+  type EntryWrite,
+  pageGroup,
+  pageOf,
+} from "../../src/store/entries.js";
 import { CONFIG, makeEntry, OLDER_MS } from "./helpers.js";
 
 beforeEach(async () => {
@@ -269,6 +276,40 @@ describe("EntryStore.saveAndLock", () => {
     expect(await dump()).toEqual(snapshot);
     // The batch took the lease with the failed save, and gave it back: the next publisher takes it.
     expect((await store.tryLock(OLDER_MS + 2, OLDER_MS + 60_000)).locked).toBe(true);
+  });
+});
+
+describe("EntryStore.delete", () => {
+  it("marks stale the categories the entry is in when it goes, even ones a concurrent update gave it after the look-up", async () => {
+    const store = await storeWithHistory();
+    const stored = await store.find(entry(1).id);
+    // Entry 1 is in "odd". Between the delete's look-up and its write, another ingest moves it to
+    // "moved" and publishes: nothing is stale any more, and the "moved" feed shows the entry.
+    let armed = false;
+    let raced = false;
+    const racing = Object.create(env.ENTRIES) as D1Database;
+    racing.batch = async (statements) => {
+      if (armed && !raced) {
+        raced = true;
+        const moved = { ...entry(1), categories: [{ term: "moved", label: "Moved" }] };
+        expect(await store.save({ ...(await write(moved)), documentHash: "moved" }, stored)).toBe(
+          "updated",
+        );
+        await store.markPublished((await store.state()).seq);
+        expect(await store.dirtyGroups()).toEqual([]);
+      }
+      return env.ENTRIES.batch(statements);
+    };
+    const deleting = new EntryStore(racing, 4);
+    // Its first call makes sure of the schema, in a batch of its own.
+    await deleting.state();
+    armed = true;
+    expect(await deleting.delete(entry(1).id, OLDER_MS + 20 * HOUR)).toBe(true);
+    expect(raced).toBe(true);
+    // The "moved" feed must be rendered again without it, and its page.
+    expect(await store.dirtyGroups()).toEqual(
+      expect.arrayContaining([categoryGroup("moved"), pageGroup(pageOf(stored?.position ?? 0, 4))]),
+    );
   });
 });
 
