@@ -378,6 +378,14 @@ const PAGE_GROUP_SQL = "'page:' || ((position - 1) / CAST(? AS INTEGER) + 1)";
 /** SQL for the change counter a change being saved will have. */
 const NEXT_SEQ_SQL = "(SELECT value + 1 FROM site_state WHERE key = 'seq')";
 
+/**
+ * SQL marking stale the groups a SELECT gives (rows of group and seq), or moving a group stale already
+ * to the new seq. The SELECT needs a WHERE clause: SQLite parses an upsert after a SELECT only then.
+ */
+function markStaleSql(select: string): string {
+  return `INSERT INTO dirty (grp, seq) ${select} ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`;
+}
+
 /** The archive page an entry's position falls in (pages hold `pageSize` entries, from page 1). */
 export function pageOf(position: number, pageSize: number): number {
   return Math.floor((position - 1) / pageSize) + 1;
@@ -460,9 +468,7 @@ export class EntryStore {
   private markChanged(groups: Iterable<string>): D1PreparedStatement[] {
     const statements = [...new Set(groups)].map((grp) =>
       this.db
-        .prepare(
-          "INSERT INTO dirty (grp, seq) SELECT ?, value + 1 FROM site_state WHERE key = 'seq' ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq",
-        )
+        .prepare(markStaleSql("SELECT ?, value + 1 FROM site_state WHERE key = 'seq'"))
         .bind(grp),
     );
     statements.push(this.db.prepare("UPDATE site_state SET value = value + 1 WHERE key = 'seq'"));
@@ -620,7 +626,7 @@ export class EntryStore {
           // The page of the position the row actually took.
           this.db
             .prepare(
-              `INSERT INTO dirty (grp, seq) SELECT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE ${guard} ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+              markStaleSql(`SELECT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE ${guard}`),
             )
             .bind(this.pageSize, entry.id, write.documentHash),
         );
@@ -795,7 +801,9 @@ export class EntryStore {
         .bind(ids),
       this.db
         .prepare(
-          `INSERT INTO dirty (grp, seq) SELECT DISTINCT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE id IN (SELECT value FROM json_each(?)) ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+          markStaleSql(
+            `SELECT DISTINCT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE id IN (SELECT value FROM json_each(?))`,
+          ),
         )
         .bind(this.pageSize, ids),
       this.db
@@ -810,7 +818,9 @@ export class EntryStore {
         .bind(categories),
       this.db
         .prepare(
-          `INSERT INTO dirty (grp, seq) SELECT DISTINCT 'category:' || ${fields("slug")}, ${NEXT_SEQ_SQL} FROM json_each(?) j WHERE true ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq`,
+          markStaleSql(
+            `SELECT DISTINCT '${CATEGORY_GROUP_PREFIX}' || ${fields("slug")}, ${NEXT_SEQ_SQL} FROM json_each(?) j WHERE true`,
+          ),
         )
         .bind(categories),
       this.db.prepare("UPDATE site_state SET value = value + 1 WHERE key = 'seq'"),
@@ -835,16 +845,17 @@ export class EntryStore {
       if (!(await this.find(id))) return false;
       // The groups the entry is in as this batch finds it, not as the look-up did: another ingest may
       // have changed its categories (and published) in between.
-      const upsert = "ON CONFLICT (grp) DO UPDATE SET seq = excluded.seq";
       const results = await this.db.batch([
         this.db
           .prepare(
-            `INSERT INTO dirty (grp, seq) SELECT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE id = ? ${upsert}`,
+            markStaleSql(`SELECT ${PAGE_GROUP_SQL}, ${NEXT_SEQ_SQL} FROM entries WHERE id = ?`),
           )
           .bind(this.pageSize, id),
         this.db
           .prepare(
-            `INSERT INTO dirty (grp, seq) SELECT '${CATEGORY_GROUP_PREFIX}' || slug, ${NEXT_SEQ_SQL} FROM entry_categories WHERE id = ? ${upsert}`,
+            markStaleSql(
+              `SELECT '${CATEGORY_GROUP_PREFIX}' || slug, ${NEXT_SEQ_SQL} FROM entry_categories WHERE id = ?`,
+            ),
           )
           .bind(id),
         this.db.prepare("DELETE FROM entries WHERE id = ?").bind(id),
