@@ -232,8 +232,8 @@ export interface DocumentVariant {
   /** The body to store; absent when the variant is served by decoding another (`decodedFrom`). */
   readonly bytes?: Uint8Array;
   /**
-   * Set on the identity form of a feed joined from pieces: nothing is stored for it, and the worker
-   * answers the rare client that takes no gzip by decoding the gzip body. Encoding megabytes of
+   * Set on the identity form of a document that has a gzip body: nothing is stored for it, and the
+   * worker answers the rare client that takes no gzip by decoding the gzip body. Encoding megabytes of
    * entries' text at every ingest only to store a copy nobody asks for was most of an ingest's CPU.
    */
   readonly decodedFrom?: "gzip";
@@ -256,6 +256,11 @@ export interface PreparedDocument {
 export interface PrepareOptions {
   /** Codings to pre-compress into, beyond identity; those the runtime cannot make are skipped. */
   readonly encodings?: readonly Exclude<ContentEncoding, "identity">[];
+  /**
+   * The variants a document of this path and content hash is published with already, if it is: an
+   * incremental publish keeps them (its bodies stay where they are) and compresses nothing for it.
+   */
+  readonly unchanged?: (path: string, hash: string) => readonly DocumentVariant[] | undefined;
 }
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
@@ -470,7 +475,10 @@ async function prepareFeed(
 }
 
 /**
- * Hashes each document and pre-compresses it, so that no request spends CPU on either.
+ * Hashes each document and pre-compresses it, so that no request spends CPU on either. With gzip among
+ * the encodings, no identity body is stored: the worker decodes the gzip body for the rare client that
+ * takes no gzip (every browser and feed reader does). A document whose hash `unchanged` knows is taken
+ * as it stands, its variants the live ones: nothing is compressed for it.
  * @example (await prepareDocuments(renderSite(entries, config)))[0].variants.map((v) => v.encoding) // ["identity", "gzip", "br"]
  */
 export async function prepareDocuments(
@@ -480,19 +488,22 @@ export async function prepareDocuments(
   const encodings = (options.encodings ?? ["gzip", "br"]).filter((encoding) =>
     canCompress(COMPRESSION_FORMATS[encoding]),
   );
+  const gzip = encodings.includes("gzip");
   return Promise.all(
     documents.map(async (doc): Promise<PreparedDocument> => {
-      const feed = doc.parts
-        ? await prepareFeed(doc.parts, doc.compressed ?? [], encodings.includes("gzip"))
-        : undefined;
+      const feed = doc.parts ? await prepareFeed(doc.parts, doc.compressed ?? [], gzip) : undefined;
       // The identity bytes, made only where something needs them: a page, a small feed, brotli.
       let identity = feed ? feed.identity : new TextEncoder().encode(doc.body);
       const identityBytes = () => {
         identity ??= doc.parts ? encodeFeedParts(doc.parts) : new TextEncoder().encode(doc.body);
         return identity;
       };
-      const stored = identity !== undefined;
       const hash = feed?.hash ?? (await contentHash(identityBytes()));
+      const csp = doc.inlineStyles ? await contentSecurityPolicy(doc.inlineStyles) : undefined;
+      const prepared = { path: doc.path, contentType: doc.contentType, hash };
+      const headers = csp !== undefined ? { contentSecurityPolicy: csp } : {};
+      const kept = options.unchanged?.(doc.path, hash);
+      if (kept !== undefined) return { ...prepared, variants: kept, ...headers };
       const compressed = await Promise.all(
         encodings.map(async (encoding): Promise<DocumentVariant> => {
           // A feed's gzip body is joined from its pieces' segments; nothing is compressed again.
@@ -505,22 +516,20 @@ export async function prepareDocuments(
           return { encoding, etag: `"${hash}-${encoding}"`, size: bytes.length, bytes };
         }),
       );
-      const csp = doc.inlineStyles ? await contentSecurityPolicy(doc.inlineStyles) : undefined;
-      const identityVariant: DocumentVariant = stored
+      const identityVariant: DocumentVariant = gzip
         ? {
+            encoding: "identity",
+            etag: `"${hash}"`,
+            size: feed?.size ?? identityBytes().length,
+            decodedFrom: "gzip",
+          }
+        : {
             encoding: "identity",
             etag: `"${hash}"`,
             size: identityBytes().length,
             bytes: identityBytes(),
-          }
-        : { encoding: "identity", etag: `"${hash}"`, size: feed?.size ?? 0, decodedFrom: "gzip" };
-      return {
-        path: doc.path,
-        contentType: doc.contentType,
-        hash,
-        variants: [identityVariant, ...compressed],
-        ...(csp !== undefined ? { contentSecurityPolicy: csp } : {}),
-      };
+          };
+      return { ...prepared, variants: [identityVariant, ...compressed], ...headers };
     }),
   );
 }

@@ -47,6 +47,7 @@ import {
   type ManifestDocument,
   reusableShelf,
   shelvesOf,
+  unchangedVariants,
 } from "./store/manifest.js";
 import {
   type PublishReport,
@@ -447,6 +448,12 @@ export async function publishFromStore(
     nextPosition: state.nextPosition,
   });
   const encodings = options.encodings ?? (plan.full ? FULL_ENCODINGS : INGEST_ENCODINGS);
+  // An incremental publish keeps a document whose text is the live one's (the OPML list, a feed the
+  // change left as it was) with its live bodies: nothing compressed, nothing written.
+  const prepare = {
+    encodings,
+    ...(plan.full || live === null ? {} : { unchanged: unchangedVariants(live) }),
+  };
   const caching = (path: string) => (path.startsWith(ARCHIVE_PREFIX) ? "archive" : undefined);
   // Archive pages and category feeds are rendered, prepared and written a few at a time, under a
   // staging prefix of their own (the version's name, a hash of every document, is known only at the
@@ -460,7 +467,7 @@ export async function publishFromStore(
     if (at > 0) await options.keepLease?.();
     const chunk = plan.feeds.slice(at, at + FEEDS_PER_CHUNK);
     const documents = (await Promise.all(chunk.map((feed) => feed.render()))).flat();
-    const prepared = await prepareDocuments(documents, { encodings });
+    const prepared = await prepareDocuments(documents, prepare);
     const stored = await storeDocuments(kv, staging, prepared, live, {
       now: options.now,
       caching,
@@ -474,7 +481,7 @@ export async function publishFromStore(
     changedFeeds.push(...changedFeedPaths(prepared, live));
     await store.saveCompressed(plan.backfill.splice(0));
   }
-  const prepared = await prepareDocuments(plan.documents, { encodings });
+  const prepared = await prepareDocuments(plan.documents, prepare);
   if (plan.feeds.length > FEEDS_PER_CHUNK) await options.keepLease?.();
   await store.saveCompressed(plan.backfill.splice(0));
   const report = await publishVersion(

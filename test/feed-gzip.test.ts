@@ -19,6 +19,7 @@ import {
   prepareDocuments,
   renderEntryPieces,
   renderFeedDocuments,
+  renderSite,
 } from "../src/publish.js";
 import { renderAtom } from "../src/render/atom.js";
 import { describeFeed } from "../src/render/feed-info.js";
@@ -126,6 +127,45 @@ describe("a feed's gzip body joined from its entries' compressed pieces", () => 
     after.forEach((doc, i) => {
       expect(doc.hash, doc.path).not.toBe(before[i]?.hash);
     });
+  });
+});
+
+describe("prepareDocuments: what is stored of a document", () => {
+  const list = entries(3);
+  const site = renderSite(list, config);
+
+  it("stores no identity body beside a gzip one, small feeds and the index page included", async () => {
+    for (const doc of await prepareDocuments(site, { encodings: ["gzip"] })) {
+      const text = site.find((d) => d.path === doc.path)?.body ?? "";
+      expect(variant(doc, "identity"), doc.path).toMatchObject({
+        decodedFrom: "gzip",
+        size: new TextEncoder().encode(text).length,
+      });
+      expect(variant(doc, "identity").bytes, doc.path).toBeUndefined();
+      const gzip = variant(doc, "gzip").bytes ?? new Uint8Array();
+      expect(new TextDecoder().decode(gunzipSync(gzip)), doc.path).toBe(text);
+    }
+    // Without gzip, identity is the body stored.
+    const [plainOnly] = await prepareDocuments(site.slice(0, 1), { encodings: [] });
+    expect(variant(plainOnly, "identity").bytes?.length).toBeGreaterThan(0);
+  });
+
+  it("takes the live variants of a document whose content is unchanged, and compresses nothing", async () => {
+    const [first] = await prepareDocuments(site, { encodings: ["gzip"] });
+    const live = first?.variants.map(({ bytes: _, ...rest }) => rest) ?? [];
+    const asked: string[] = [];
+    const again = await prepareDocuments(site, {
+      encodings: ["gzip"],
+      unchanged: (path, hash) => {
+        asked.push(path);
+        return path === first?.path && hash === first.hash ? live : undefined;
+      },
+    });
+    expect(asked).toEqual(site.map((d) => d.path));
+    expect(again[0]?.variants).toBe(live);
+    expect(again[0]?.hash).toBe(first?.hash);
+    // The others were not the live ones: compressed as ever.
+    expect(variant(again[1], "gzip").bytes?.length).toBeGreaterThan(0);
   });
 });
 

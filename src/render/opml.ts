@@ -3,7 +3,6 @@
  * of subscriptions at once: a pure function of (feeds, feed info) → XML text.
  */
 import type { FeedFormat } from "../config.js";
-import { rfc822 } from "./dates.js";
 import type { FeedInfo, FormatLinks } from "./feed-info.js";
 import { FORMAT_NAMES } from "./html.js";
 import { emptyElement, parentElement, textElement, XML_DECLARATION } from "./xml.js";
@@ -19,7 +18,10 @@ const OUTLINE_TYPE = "rss";
 
 /**
  * The OPML document: one outline per feed (its Atom URL as `xmlUrl`), grouped under each format so a
- * reader can import the format it prefers.
+ * reader can import the format it prefers. It names no date (OPML 2.0's `dateModified` is optional):
+ * the list changes only when the feeds do, so an ingest that adds no feed leaves it byte for byte as it
+ * was, its ETag and Last-Modified too, and publishes nothing for it. HTTP's Last-Modified tells when
+ * it last changed.
  * @example renderOpml([{ title: "News", links }], info).includes('xmlUrl="https://news.example/feed.atom"') // true
  */
 export function renderOpml(feeds: readonly OpmlFeed[], info: FeedInfo): string {
@@ -41,7 +43,6 @@ export function renderOpml(feeds: readonly OpmlFeed[], info: FeedInfo): string {
   );
   const head = parentElement("head", [
     textElement("title", info.title),
-    textElement("dateModified", rfc822(info.updatedMs)),
     textElement("ownerName", info.config.author),
   ]);
   return `${XML_DECLARATION}\n${parentElement("opml", [head, parentElement("body", groups)], { version: "2.0" })}\n`;

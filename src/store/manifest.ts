@@ -18,8 +18,8 @@ export interface ManifestVariant {
   /** Body size in bytes. */
   readonly size: number;
   /**
-   * Not stored: the worker decodes the named variant to answer with this one. Only the identity form
-   * of a feed joined from pieces is made this way (see DocumentVariant in src/publish.ts).
+   * Not stored: the worker decodes the named variant to answer with this one. Only an identity form
+   * is made this way, from gzip (see DocumentVariant in src/publish.ts).
    */
   readonly decodedFrom?: "gzip";
 }
@@ -331,6 +331,23 @@ export function findDocument(manifest: Manifest, path: string): ManifestDocument
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/**
+ * The variants `manifest` publishes at `path`, when its document there has the content hash `hash`
+ * (its identity ETag): an incremental publish keeps them instead of compressing the same text again.
+ * @example unchangedVariants(live)("feeds.opml", hash)?.map((v) => v.encoding) // ["identity", "gzip", "br"]
+ */
+export function unchangedVariants(
+  manifest: Manifest,
+): (path: string, hash: string) => readonly ManifestVariant[] | undefined {
+  return (path, hash) => {
+    const before = findDocument(manifest, path);
+    const etag = `"${hash}"`;
+    return before?.variants.some((v) => v.encoding === "identity" && v.etag === etag)
+      ? before.variants
+      : undefined;
+  };
 }
 
 /**

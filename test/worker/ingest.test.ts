@@ -479,4 +479,25 @@ describe("category feeds and OPML", () => {
       expect(text).toContain(`xmlUrl="http://localhost:8787/${path}"`);
     expect((await request("/category/nothing.atom")).status).toBe(404);
   });
+
+  it("leaves the OPML list as it was, ETag and Last-Modified, until an ingest adds a feed", async () => {
+    await ingest(seed(1, { tag: "World" }));
+    const listed = await request("/feeds.opml");
+    const etag = listed.headers.get("ETag");
+    const modified = listed.headers.get("Last-Modified");
+    const text = await listed.text();
+    // A later article in the same category: the feeds change, the list of them does not.
+    await ingest(seed(2, { tag: "World" }));
+    const same = await request("/feeds.opml", { headers: { "If-None-Match": etag ?? "" } });
+    expect(same.status).toBe(304);
+    const again = await request("/feeds.opml");
+    expect(again.headers.get("Last-Modified")).toBe(modified);
+    expect(await again.text()).toBe(text);
+    expect(text).not.toContain("dateModified");
+    // A new category is a new feed in the list.
+    await ingest(seed(3, { tag: "Sports" }));
+    const grown = await request("/feeds.opml");
+    expect(grown.headers.get("ETag")).not.toBe(etag);
+    expect(await grown.text()).toContain("category/sports.atom");
+  });
 });
