@@ -33,6 +33,7 @@ import {
   type EntryStore,
   type LockAttempt,
   type PlanReads,
+  type PlanRequest,
   pageGroup,
   pageOfGroup,
   type StoredEntry,
@@ -123,6 +124,11 @@ export interface SitePublishOptions {
   readonly keepLease?: () => Promise<void>;
   /** The store's counters as the caller read them under the lease; read again when absent. */
   readonly state?: StoreState;
+  /**
+   * The plan's reads, made with `state` in one round trip (`planRequest` asked for them): read
+   * again when absent.
+   */
+  readonly reads?: PlanReads;
   /**
    * Called once the version is live, instead of `markPublished`: records `seq` as published, and can
    * give the lease back in the same round trip (publishChanges does).
@@ -282,6 +288,14 @@ function livePages(live: Manifest | null): number | undefined {
   return (n === 0 || has(n)) && !has(n + 1) ? n : undefined;
 }
 
+/**
+ * What a publish of `config`'s site reads to plan itself, but where the open entries start: an ingest
+ * asks for these reads in its write's round trip (`createManyAndLock`, `saveAndLock`).
+ */
+export function planRequest(config: SiteConfig, renderKey: string): PlanRequest {
+  return { newest: config.entriesPerFeed, tombstones: TOMBSTONES_SHOWN, renderKey };
+}
+
 async function planSite(
   store: EntryStore,
   config: SiteConfig,
@@ -294,12 +308,12 @@ async function planSite(
   const completePages = Math.floor((options.nextPosition - 1) / pageSize);
   // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
   // (so an article ingested with an old date is reachable before its page completes).
-  const reads = await store.planReads({
-    newest: config.entriesPerFeed,
-    openFrom: completePages * pageSize + 1,
-    tombstones: TOMBSTONES_SHOWN,
-    renderKey,
-  });
+  const reads =
+    options.reads ??
+    (await store.planReads({
+      ...planRequest(config, renderKey),
+      openFrom: completePages * pageSize + 1,
+    }));
   const dirty = new Set(reads.dirty);
   // Current pieces stored without their compressed forms are compressed once per publish, and kept.
   const compressedNow = new Map<string, Promise<EntryPieces>>();
@@ -568,7 +582,7 @@ export async function publishChanges(
     let held = tried?.until ?? now + LEASE_MS;
     // The lease and the counters in one round trip (each D1 call costs the worker CPU time), unless
     // the caller's write tried it already.
-    const { locked, state } = tried ?? (await store.tryLock(now, held));
+    const { locked, state, plan } = tried ?? (await store.tryLock(now, held));
     tried = undefined;
     target ??= state.seq;
     if (state.publishedSeq >= target && !options.full) {
@@ -592,6 +606,7 @@ export async function publishChanges(
           now,
           keepLease,
           state,
+          ...(plan ? { reads: plan } : {}),
           // Published and released in one round trip (each D1 call costs the worker CPU time).
           release: async (seq) => {
             after = await store.unlock(held, seq);

@@ -13,6 +13,7 @@ import { rfc3339 } from "../render/dates.js";
 import {
   categorySlug,
   LEASE_MS,
+  planRequest,
   publishChanges,
   renderKeyOf,
   type SitePublishReport,
@@ -160,7 +161,13 @@ async function saveConverted(
     }
     const write = await entryWrite(change.entry, converted.documentHash, config, renderKey);
     const { outcome, lock } = lease
-      ? await store.saveAndLock(write, before, lease.at, lease.until)
+      ? await store.saveAndLock(
+          write,
+          before,
+          lease.at,
+          lease.until,
+          planRequest(config, renderKey),
+        )
       : { outcome: await store.save(write, before), lock: null };
     if (outcome !== "conflict") {
       const result: IngestResult = {
@@ -232,9 +239,11 @@ async function ingestChunk(
   );
   // The lease is on the publishing clock (publishChanges's), not the documents' `now`.
   const at = Date.now();
+  // The publish's plan is read in the same round trip as the lease: one D1 call less per ingest.
+  const plan = planRequest(config, renderKey);
   const { created, lock: createdWithLock } =
     lease && rest.length === 0
-      ? await store.createManyAndLock(writes, at, at + LEASE_MS)
+      ? await store.createManyAndLock(writes, at, at + LEASE_MS, plan)
       : { created: await store.createMany(writes), lock: null };
   let lock = createdWithLock;
   fresh.slice(0, created).forEach((c, k) => {

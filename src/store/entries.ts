@@ -78,6 +78,11 @@ export interface LockAttempt {
   /** The lease's end asked for: what the holder renews or frees it by. */
   readonly until: number;
   readonly state: StoreState;
+  /**
+   * The plan's reads, made in the same round trip as the lease and the counters when the caller asked
+   * for them and the lease was taken (see PlanRequest): the publish that follows reads nothing more.
+   */
+  readonly plan?: PlanReads;
 }
 
 const SCHEMA = [
@@ -313,9 +318,25 @@ function stateOf(rows: readonly Row[]): StoreState {
   };
 }
 
-/** What the results of a batch ending in `tryLockStatements` say of the lease. */
-function lockAttemptOf(results: readonly D1Result<Row>[], until: number): LockAttempt {
-  const [lock, state] = results.slice(-2);
+/**
+ * What a publish asks of its plan's reads, but where the open entries start (see PlanReads.open): the
+ * number of newest entries and of tombstones, and the render key rows' pieces are wanted for.
+ */
+export interface PlanRequest {
+  readonly newest: number;
+  readonly tombstones: number;
+  readonly renderKey: string;
+}
+
+/** Statements a plan's reads take in a batch (EntryStore.planStatements). */
+const PLAN_STATEMENTS = 7;
+
+/**
+ * What the results of a batch ending in `tryLockStatements` say of the lease; `plan` is how many of
+ * the last results are a plan's reads, made after the counters.
+ */
+function lockAttemptOf(results: readonly D1Result<Row>[], until: number, plan = 0): LockAttempt {
+  const [lock, state] = results.slice(results.length - plan - 2, results.length - plan);
   return { locked: lock?.meta.changes === 1, until, state: stateOf(state?.results ?? []) };
 }
 
@@ -377,6 +398,12 @@ const CHANGED_CATEGORIES_READ = 8;
 const PAGE_GROUP_SQL = "'page:' || ((position - 1) / CAST(? AS INTEGER) + 1)";
 /** SQL for the change counter a change being saved will have. */
 const NEXT_SEQ_SQL = "(SELECT value + 1 FROM site_state WHERE key = 'seq')";
+/**
+ * SQL for the first position after the complete archive pages, by the counter as the statement finds
+ * it (StoreState.nextPosition, 1 when unset), the page size bound twice: the open entries' start.
+ */
+const OPEN_FROM_SQL =
+  "(COALESCE((SELECT value FROM site_state WHERE key = 'next_position'), 1) - 1) / CAST(? AS INTEGER) * CAST(? AS INTEGER) + 1";
 
 /**
  * SQL marking stale the groups a SELECT gives (rows of group and seq), or moving a group stale already
@@ -579,15 +606,15 @@ export class EntryStore {
     before: EntryRecord | null,
     now: number,
     until: number,
+    plan?: PlanRequest,
   ): Promise<{ outcome: SaveOutcome; lock: LockAttempt | null }> {
     const { outcome, results } = await this.saveWith(
       write,
       before,
-      this.tryLockStatements(now, until),
+      this.tryLockStatements(now, until, plan),
     );
-    const lock = lockAttemptOf(results, until);
-    if (outcome !== "conflict") return { outcome, lock };
-    if (lock.locked) await this.unlock(until);
+    if (outcome !== "conflict") return { outcome, lock: await this.lockRead(results, until, plan) };
+    if (lockAttemptOf(results, until, plan ? PLAN_STATEMENTS : 0).locked) await this.unlock(until);
     return { outcome, lock: null };
   }
 
@@ -711,9 +738,28 @@ export class EntryStore {
     writes: readonly EntryWrite[],
     now: number,
     until: number,
+    plan?: PlanRequest,
   ): Promise<{ created: number; lock: LockAttempt | null }> {
-    const { created, tail } = await this.createGroups(writes, this.tryLockStatements(now, until));
-    return { created, lock: tail ? lockAttemptOf(tail, until) : null };
+    const { created, tail } = await this.createGroups(
+      writes,
+      this.tryLockStatements(now, until, plan),
+    );
+    return { created, lock: tail ? await this.lockRead(tail, until, plan) : null };
+  }
+
+  /**
+   * The lease attempt a batch ending in `tryLockStatements(…, plan)` made, with the plan's reads when
+   * it took the lease (their pieces filled in as `planReads` fills them).
+   */
+  private async lockRead(
+    results: readonly D1Result<Row>[],
+    until: number,
+    plan: PlanRequest | undefined,
+  ): Promise<LockAttempt> {
+    const attempt = lockAttemptOf(results, until, plan ? PLAN_STATEMENTS : 0);
+    if (plan === undefined || !attempt.locked) return attempt;
+    const reads = results.slice(-PLAN_STATEMENTS);
+    return { ...attempt, plan: await this.run("plan", () => this.planOf(reads, plan.renderKey)) };
   }
 
   /**
@@ -1005,47 +1051,65 @@ export class EntryStore {
    * the entries from position `openFrom` on, the last `tombstones` removals, every category and the
    * entry count. Replaces six reads, each of which cost the worker as much CPU as its rows.
    */
-  async planReads(options: {
-    readonly newest: number;
-    readonly openFrom: number;
-    readonly tombstones: number;
-    readonly renderKey: string;
-  }): Promise<PlanReads> {
-    return this.run("plan", async () => {
-      const [dirty, newest, open, tombstones, categories, count, changed] =
-        await this.db.batch<Row>([
-          this.dirtyRead(),
-          this.newestHeads(options.newest),
-          this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER),
-          this.tombstonesRead(options.tombstones),
-          this.categoriesRead(),
-          this.countRead(),
-          this.changedCategoriesHeads(options.newest),
-        ]);
-      const rows = (result: D1Result<Row> | undefined) => result?.results ?? [];
-      // The changed categories' rows, each category's in its order.
-      const bySlug = new Map<string, Row[]>();
-      for (const row of rows(changed)) {
-        const slug = String(row.category_slug);
-        const list = bySlug.get(slug);
-        if (list) list.push(row);
-        else bySlug.set(slug, [row]);
-      }
-      const [newestRows = [], openRows = [], ...categoryRows] = await this.withPieces(
-        [rows(newest), rows(open), ...bySlug.values()],
-        options.renderKey,
-      );
-      const slugs = [...bySlug.keys()];
-      return {
-        dirty: rows(dirty).map(dirtyOf),
-        newest: newestRows,
-        open: openRows,
-        tombstones: rows(tombstones).map(tombstoneOf),
-        categories: rows(categories).map(categoryOf),
-        count: countOf(rows(count)[0]),
-        inCategories: new Map(categoryRows.map((list, i) => [slugs[i] as string, list])),
-      };
-    });
+  async planReads(options: PlanRequest & { readonly openFrom: number }): Promise<PlanReads> {
+    return this.run("plan", async () =>
+      this.planOf(await this.db.batch<Row>(this.planStatements(options)), options.renderKey),
+    );
+  }
+
+  /**
+   * The plan's reads (PLAN_STATEMENTS of them), for a batch of their own or after a write and the
+   * lease. Without `openFrom`, the open entries start where the first incomplete archive page does by
+   * the counter as the batch finds it (the page size this store's), as planSite reckons it.
+   */
+  private planStatements(
+    options: PlanRequest & { readonly openFrom?: number },
+  ): D1PreparedStatement[] {
+    const open =
+      options.openFrom === undefined
+        ? this.db
+            .prepare(
+              `SELECT ${HEAD_SELECT} FROM entries e WHERE e.position >= ${OPEN_FROM_SQL} ORDER BY e.published_ms DESC, e.id ASC`,
+            )
+            .bind(this.pageSize, this.pageSize)
+        : this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER);
+    return [
+      this.dirtyRead(),
+      this.newestHeads(options.newest),
+      open,
+      this.tombstonesRead(options.tombstones),
+      this.categoriesRead(),
+      this.countRead(),
+      this.changedCategoriesHeads(options.newest),
+    ];
+  }
+
+  /** The plan from its reads' results (in planStatements' order), with the rows' pieces. */
+  private async planOf(results: readonly D1Result<Row>[], renderKey: string): Promise<PlanReads> {
+    const [dirty, newest, open, tombstones, categories, count, changed] = results;
+    const rows = (result: D1Result<Row> | undefined) => result?.results ?? [];
+    // The changed categories' rows, each category's in its order.
+    const bySlug = new Map<string, Row[]>();
+    for (const row of rows(changed)) {
+      const slug = String(row.category_slug);
+      const list = bySlug.get(slug);
+      if (list) list.push(row);
+      else bySlug.set(slug, [row]);
+    }
+    const [newestRows = [], openRows = [], ...categoryRows] = await this.withPieces(
+      [rows(newest), rows(open), ...bySlug.values()],
+      renderKey,
+    );
+    const slugs = [...bySlug.keys()];
+    return {
+      dirty: rows(dirty).map(dirtyOf),
+      newest: newestRows,
+      open: openRows,
+      tombstones: rows(tombstones).map(tombstoneOf),
+      categories: rows(categories).map(categoryOf),
+      count: countOf(rows(count)[0]),
+      inCategories: new Map(categoryRows.map((list, i) => [slugs[i] as string, list])),
+    };
   }
 
   /**
@@ -1140,9 +1204,16 @@ export class EntryStore {
     );
   }
 
-  /** Takes the lease until `until` where it ended before `now`, then reads the counters. */
-  private tryLockStatements(now: number, until: number): D1PreparedStatement[] {
-    return [this.setLockStatement(until, "value < ?", now), this.readState()];
+  /**
+   * Takes the lease until `until` where it ended before `now`, then reads the counters; with `plan`,
+   * then the plan's reads (wasted in the rare batch that finds the lease held).
+   */
+  private tryLockStatements(now: number, until: number, plan?: PlanRequest): D1PreparedStatement[] {
+    return [
+      this.setLockStatement(until, "value < ?", now),
+      this.readState(),
+      ...(plan ? this.planStatements(plan) : []),
+    ];
   }
 
   /**

@@ -205,6 +205,45 @@ describe("EntryStore.createManyAndLock", () => {
     expect((await store.tryLock(OLDER_MS + 30_001, OLDER_MS + 60_000)).locked).toBe(true);
   });
 
+  it("with a plan asked for, reads in the same write what planReads reads after it, the open entries from the incomplete page", async () => {
+    const store = await storeWithHistory();
+    const request = { newest: 3, tombstones: 5, renderKey: await renderKeyOf(CONFIG) };
+    // Positions 3 to 7 after entry 1's 1 (2 was deleted): with pages of 4, page 2 (5 to 8) is open.
+    const { lock } = await store.createManyAndLock(
+      await Promise.all([3, 4, 5, 6, 7].map((n) => write(entry(n)))),
+      OLDER_MS,
+      OLDER_MS + 30_000,
+      request,
+    );
+    expect(lock?.state.nextPosition).toBe(8);
+    const plan = lock?.plan;
+    const after = await store.planReads({ ...request, openFrom: 5 });
+    const summary = (reads: typeof after | undefined) => ({
+      dirty: reads?.dirty,
+      newest: ids(reads?.newest ?? []),
+      open: ids(reads?.open ?? []),
+      tombstones: reads?.tombstones,
+      categories: reads?.categories,
+      count: reads?.count,
+      inCategories: [...(reads?.inCategories ?? [])].map(([slug, rows]) => [slug, ids(rows)]),
+      pieces: [...(reads?.newest ?? []), ...(reads?.open ?? [])].map((row) => row.pieces.atom),
+    });
+    expect(summary(plan)).toEqual(summary(after));
+    expect(ids(plan?.open ?? [])).toEqual([entry(7).id, entry(6).id, entry(5).id]);
+    expect(plan?.dirty).toEqual(expect.arrayContaining([pageGroup(1), pageGroup(2)]));
+    expect(plan?.tombstones.map((t) => t.id)).toEqual([entry(2).id]);
+
+    // A lease another publisher holds: no plan is read for it.
+    const held = await store.createManyAndLock(
+      [await write(entry(8))],
+      OLDER_MS + 1,
+      OLDER_MS + 40_000,
+      request,
+    );
+    expect(held.lock).toMatchObject({ locked: false });
+    expect(held.lock?.plan).toBeUndefined();
+  });
+
   it("reports a lease another publisher holds, and takes none when an id is taken", async () => {
     const store = await storeWithHistory();
     expect((await store.tryLock(OLDER_MS, OLDER_MS + 30_000)).locked).toBe(true);
@@ -271,6 +310,7 @@ describe("EntryStore.saveAndLock", () => {
       stored,
       OLDER_MS + 1,
       OLDER_MS + 40_000,
+      { newest: 3, tombstones: 5, renderKey: await renderKeyOf(CONFIG) },
     );
     expect(stale).toEqual({ outcome: "conflict", lock: null });
     expect(await dump()).toEqual(snapshot);
