@@ -18,12 +18,14 @@ import {
   renderKeyOf,
   type SitePublishReport,
 } from "../site.js";
-import type {
-  EntryRecord,
-  EntryStore,
-  EntryWrite,
-  LockAttempt,
-  StoredCategory,
+import {
+  type EntryHistory,
+  type EntryRecord,
+  type EntryStore,
+  type EntryWrite,
+  HISTORY_HASHES,
+  type LockAttempt,
+  type StoredCategory,
 } from "../store/entries.js";
 import { StoreError } from "../store/errors.js";
 
@@ -74,26 +76,37 @@ function storedCategories(entry: Entry): StoredCategory[] {
   return [...bySlug.values()];
 }
 
+/** Why a document that differs from the stored one changed nothing. */
+const OLDER_VERSION = "a newer version of this article is stored";
+
 /**
- * The entry to store for a document given what is stored: the same document, or an older version of
- * the article, changes nothing; a newer one keeps the article's first `published` and id, and moves
- * `updated` (to the new document's time, or to now when the document carries no later time).
+ * The entry to store for a document given what is stored: the same document, an older version of the
+ * article (its time is before the stored document's), or a version it replaced sent again, changes
+ * nothing. Any other version is newer: it keeps the article's first `published` and id, and moves
+ * `updated` to the new document's time, or to now when the document carries no later time (a
+ * correction sent with the article's own time, as newsrooms make them: every one of them is news).
+ * The history stored with it tells the next document what came before.
  */
 export function decideChange(
   incoming: Entry,
   documentHash: string,
   before: EntryRecord | null,
   now: number,
-): { status: "created" | "updated"; entry: Entry } | { status: "unchanged"; note?: string } {
+):
+  | { status: "created"; entry: Entry }
+  | { status: "updated"; entry: Entry; history: EntryHistory }
+  | { status: "unchanged"; note?: string } {
   if (before === null) return { status: "created", entry: incoming };
   if (before.documentHash === documentHash) return { status: "unchanged" };
-  if (incoming.updatedMs < before.updatedMs)
-    return { status: "unchanged", note: "a newer version of this article is stored" };
+  const sourceMs = before.history?.sourceMs ?? before.updatedMs;
+  if (incoming.updatedMs < sourceMs || before.history?.hashes.includes(documentHash))
+    return { status: "unchanged", note: OLDER_VERSION };
   const nowSeconds = Math.floor(now / 1000) * 1000;
   const updatedMs =
     incoming.updatedMs > before.updatedMs
       ? incoming.updatedMs
       : Math.max(nowSeconds, before.updatedMs + 1000);
+  const hashes = [...(before.history?.hashes ?? []), before.documentHash];
   return {
     status: "updated",
     entry: {
@@ -101,6 +114,7 @@ export function decideChange(
       publishedMs: Math.min(before.publishedMs, incoming.publishedMs),
       updatedMs,
     },
+    history: { sourceMs: incoming.updatedMs, hashes: hashes.slice(-HISTORY_HASHES) },
   };
 }
 
@@ -159,7 +173,10 @@ async function saveConverted(
       };
       return { result, lock: null };
     }
-    const write = await entryWrite(change.entry, converted.documentHash, config, renderKey);
+    const write = {
+      ...(await entryWrite(change.entry, converted.documentHash, config, renderKey)),
+      ...(change.status === "updated" ? { history: change.history } : {}),
+    };
     const { outcome, lock } = lease
       ? await store.saveAndLock(
           write,

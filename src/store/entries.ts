@@ -28,7 +28,23 @@ export interface EntryRecord {
   /** Content hash of the document it came from: the same document again changes nothing. */
   readonly documentHash: string;
   readonly categories: readonly StoredCategory[];
+  /** What the store remembers of the versions before this one, once the entry was updated. */
+  readonly history?: EntryHistory;
 }
+
+/**
+ * An updated entry's past, for telling a new version from an old one sent again: the time the stored
+ * version's document gave (its `updatedMs` may be later: a correction sent with its article's own
+ * time is dated when it arrived), and the content hashes of the documents it replaced.
+ */
+export interface EntryHistory {
+  readonly sourceMs: number;
+  /** Oldest first, at most HISTORY_HASHES. */
+  readonly hashes: readonly string[];
+}
+
+/** Earlier document hashes an entry's history keeps. */
+export const HISTORY_HASHES = 32;
 
 /** An entry with its article and pieces, as publishing reads it. */
 export interface StoredEntry extends EntryRecord {
@@ -54,6 +70,8 @@ export interface EntryWrite {
   readonly categories: readonly StoredCategory[];
   readonly pieces: EntryPieces;
   readonly renderKey: string;
+  /** Stored with the entry when given (an update); else a stored history is left as it is. */
+  readonly history?: EntryHistory;
 }
 
 /** A removed entry, kept for Atom tombstones. */
@@ -111,6 +129,9 @@ const SCHEMA = [
     id TEXT PRIMARY KEY, render_key TEXT NOT NULL, atom TEXT NOT NULL, rss TEXT NOT NULL, json TEXT NOT NULL
   )`,
   "CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, deleted_ms INTEGER NOT NULL)",
+  // Updated entries' histories (EntryHistory; hashes as a JSON array). A table of its own, so databases
+  // made before it need no migration; an entry never updated has no row.
+  "CREATE TABLE IF NOT EXISTS entry_history (id TEXT PRIMARY KEY, source_ms INTEGER NOT NULL, hashes TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS dirty (grp TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS site_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
   "INSERT OR IGNORE INTO site_state (key, value) VALUES ('seq', 0), ('published_seq', 0), ('next_position', 1), ('lock_until', 0)",
@@ -137,13 +158,22 @@ export function ensureSchema(db: D1Database): Promise<void> {
 type Row = Record<string, unknown>;
 
 function toRecord(row: Row): EntryRecord {
-  return {
+  const record: EntryRecord = {
     id: String(row.id),
     publishedMs: Number(row.published_ms),
     updatedMs: Number(row.updated_ms),
     position: Number(row.position),
     documentHash: String(row.document_hash),
     categories: JSON.parse(String(row.categories)) as StoredCategory[],
+  };
+  // Only a look-up (FOUND_SELECT) reads the history.
+  if (row.history_source_ms === null || row.history_source_ms === undefined) return record;
+  return {
+    ...record,
+    history: {
+      sourceMs: Number(row.history_source_ms),
+      hashes: JSON.parse(String(row.history_hashes)) as string[],
+    },
   };
 }
 
@@ -371,6 +401,11 @@ const STORED_SELECT = `${[...RECORD_COLUMNS.split(", "), ...PIECE_COLUMNS.split(
   )}, CASE WHEN e.render_key IS ? THEN NULL ELSE e.entry END AS entry, z.atom AS atom_z, z.rss AS rss_z, z.json AS json_z`;
 /** The light columns of `entries e`: what a list of rows needs before its pieces. */
 const HEAD_SELECT = [...RECORD_COLUMNS.split(", "), "render_key"].map((c) => `e.${c}`).join(", ");
+/** A look-up's columns: the record and its history, from `entries e` with HISTORY_JOIN. */
+const FOUND_SELECT = `${RECORD_COLUMNS.split(", ")
+  .map((c) => `e.${c}`)
+  .join(", ")}, h.source_ms AS history_source_ms, h.hashes AS history_hashes`;
+const HISTORY_JOIN = "LEFT JOIN entry_history h ON h.id = e.id";
 /** The entry without its article body, for the index page. */
 const LISTING_SELECT = "json_remove(e.entry, '$.contentHtml') AS listing";
 const COMPRESSED_JOIN =
@@ -476,7 +511,7 @@ export class EntryStore {
   async find(id: string): Promise<EntryRecord | null> {
     return this.run("entries", async () => {
       const row = await this.db
-        .prepare(`SELECT ${RECORD_COLUMNS} FROM entries WHERE id = ?`)
+        .prepare(`SELECT ${FOUND_SELECT} FROM entries e ${HISTORY_JOIN} WHERE e.id = ?`)
         .bind(id)
         .first<Row>();
       return row ? toRecord(row) : null;
@@ -673,6 +708,19 @@ export class EntryStore {
       }
       statements.push(...this.compressedStatements(write, guard));
       statements.push(...this.categoryStatements(write, guard));
+      if (write.history)
+        statements.push(
+          this.db
+            .prepare(
+              `INSERT OR REPLACE INTO entry_history (id, source_ms, hashes) SELECT id, ?, ? FROM entries WHERE ${guard}`,
+            )
+            .bind(
+              write.history.sourceMs,
+              JSON.stringify(write.history.hashes),
+              entry.id,
+              write.documentHash,
+            ),
+        );
       groups.push(...write.categories.map((c) => categoryGroup(c.slug)));
       statements.push(...this.markChanged(groups), ...after);
       const results = await this.db.batch<Row>(statements);
@@ -694,7 +742,7 @@ export class EntryStore {
       await this.run("entries", async () => {
         const { results } = await this.db
           .prepare(
-            `SELECT ${RECORD_COLUMNS} FROM entries WHERE id IN (${slice.map(() => "?").join(", ")})`,
+            `SELECT ${FOUND_SELECT} FROM entries e ${HISTORY_JOIN} WHERE e.id IN (${slice.map(() => "?").join(", ")})`,
           )
           .bind(...slice)
           .all<Row>();
@@ -907,6 +955,7 @@ export class EntryStore {
         this.db.prepare("DELETE FROM entries WHERE id = ?").bind(id),
         this.db.prepare("DELETE FROM entry_categories WHERE id = ?").bind(id),
         this.db.prepare("DELETE FROM compressed_pieces WHERE id = ?").bind(id),
+        this.db.prepare("DELETE FROM entry_history WHERE id = ?").bind(id),
         this.db
           .prepare("INSERT OR REPLACE INTO tombstones (id, deleted_ms) VALUES (?, ?)")
           .bind(id, now),

@@ -55,6 +55,7 @@ async function dump(): Promise<Record<string, unknown[]>> {
     entry_categories: "SELECT * FROM entry_categories ORDER BY slug, id",
     compressed_pieces: "SELECT * FROM compressed_pieces ORDER BY id",
     tombstones: "SELECT * FROM tombstones ORDER BY id",
+    entry_history: "SELECT * FROM entry_history ORDER BY id",
     dirty: "SELECT grp FROM dirty ORDER BY grp",
     site_state: "SELECT * FROM site_state WHERE key <> 'seq' ORDER BY key",
   };
@@ -278,7 +279,11 @@ describe("EntryStore.save", () => {
     const snapshot = await dump();
     // A second correction decided against the version before the first: another ingest got there first.
     for (const compressed of [true, false]) {
-      const late = { ...(await write(entry(1, "<p>Late.</p>"), compressed)), documentHash: "late" };
+      const late = {
+        ...(await write(entry(1, "<p>Late.</p>"), compressed)),
+        documentHash: "late",
+        history: { sourceMs: OLDER_MS, hashes: ["hash-of-1"] },
+      };
       expect(await store.save(late, stored)).toBe("conflict");
       expect(await dump()).toEqual(snapshot);
     }

@@ -27,7 +27,14 @@ beforeEach(async () => {
 });
 
 interface Answer {
-  documents: Array<{ name: string; status: string; id?: string; updated?: string; error?: string }>;
+  documents: Array<{
+    name: string;
+    status: string;
+    id?: string;
+    updated?: string;
+    error?: string;
+    note?: string;
+  }>;
   published: { version: string } | null;
 }
 
@@ -166,6 +173,40 @@ describe("POST /api/documents", () => {
     const answer = await ingest(seed(1, { at: T0, body: "Oldest." }));
     expect(answer.documents[0]?.status).toBe("unchanged");
     expect(await (await request("/feed.rss")).text()).toContain("Newest.");
+  });
+
+  it("publishes every correction sent with the article's own time, and still keeps it over an older one", async () => {
+    await ingest(seed(1, { body: "Original." }));
+    // Newsrooms correct an article without changing its time: each correction is news.
+    const first = await ingest(seed(1, { body: "First correction." }));
+    const second = await ingest(seed(1, { body: "Second correction." }));
+    const third = await ingest(seed(1, { body: "Third correction." }));
+    for (const answer of [first, second, third])
+      expect(answer.documents[0]?.status, JSON.stringify(answer)).toBe("updated");
+    const times = [first, second, third].map((a) => Date.parse(a.documents[0]?.updated ?? ""));
+    expect(times[1]).toBeGreaterThan(times[0] ?? 0);
+    expect(times[2]).toBeGreaterThan(times[1] ?? 0);
+    const rss = await (await request("/feed.rss")).text();
+    expect(rss).toContain("Third correction.");
+    expect(rss).not.toContain("Second correction.");
+    // The first correction sent again changes nothing back; a version older than the article neither.
+    for (const stale of [
+      seed(1, { body: "First correction." }),
+      seed(1, { at: T0, body: "Oldest." }),
+    ]) {
+      const answer = await ingest(stale);
+      expect(answer.documents[0]?.status).toBe("unchanged");
+      expect(answer.documents[0]?.note).toBe("a newer version of this article is stored");
+    }
+    expect(await (await request("/feed.rss")).text()).toContain("Third correction.");
+    // Deleted and sent again, the article starts anew: its history went with it.
+    const url = encodeURIComponent(articleUrl(1));
+    const deleted = await request(`/api/documents?url=${url}`, { method: "DELETE", headers: AUTH });
+    expect(deleted.status).toBe(200);
+    expect((await ingest(seed(1, { body: "Original." }))).documents[0]?.status).toBe("created");
+    expect((await ingest(seed(1, { body: "First correction." }))).documents[0]?.status).toBe(
+      "updated",
+    );
   });
 
   it("answers 422 with the build's file:line message for a bad document", async () => {
@@ -353,14 +394,14 @@ describe("D1 round trips of an ingest", () => {
     expect(again.results.map((r) => r.status)).toEqual(["unchanged"]);
     expect(again.published).toBeNull();
     expect(d1.calls()).toHaveLength(1);
-    expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE id IN/);
+    expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE e\.id IN/);
 
     // A correction of an article this isolate knows is looked up first, then saved as an update with
     // the lease tried: no write tried as new (and its pieces compressed) for nothing.
     d1.reset();
     const updated = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2, "Corrected.")]);
     expect(updated.results.map((r) => r.status)).toEqual(["updated"]);
-    expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE id IN/);
+    expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE e\.id IN/);
     expect(d1.calls()[1]).toMatch(/^batch of /);
     expect(d1.calls()).toHaveLength(3);
     const items = async () =>
@@ -380,7 +421,7 @@ describe("D1 round trips of an ingest", () => {
     ]);
     expect(twice.results.map((r) => r.status)).toEqual(["updated"]);
     expect(d1.calls()[0]).toMatch(/^batch of /);
-    expect(d1.calls()[1]).toMatch(/^SELECT .* WHERE id = \?/);
+    expect(d1.calls()[1]).toMatch(/^SELECT .* WHERE e\.id = \?/);
     // Then the save with the lease tried and the plan read, a read of the pieces this isolate lacks
     // (the other article's), and the release.
     expect(d1.calls()).toHaveLength(5);
