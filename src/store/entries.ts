@@ -1118,9 +1118,11 @@ export class EntryStore {
       options.openFrom === undefined
         ? this.db
             .prepare(
-              `SELECT ${HEAD_SELECT} FROM entries e WHERE e.position >= ${OPEN_FROM_SQL} ORDER BY e.published_ms DESC, e.id ASC`,
+              // BETWEEN, not >=: with both bounds SQLite reads the open rows through the position
+              // index; with one, it scanned every entry in the order the feed wants.
+              `SELECT ${HEAD_SELECT} FROM entries e WHERE e.position BETWEEN ${OPEN_FROM_SQL} AND ? ORDER BY e.published_ms DESC, e.id ASC`,
             )
-            .bind(this.pageSize, this.pageSize)
+            .bind(this.pageSize, this.pageSize, Number.MAX_SAFE_INTEGER)
         : this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER);
     return [
       this.dirtyRead(),

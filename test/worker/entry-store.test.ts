@@ -245,6 +245,33 @@ describe("EntryStore.createManyAndLock", () => {
     expect(held.lock?.plan).toBeUndefined();
   });
 
+  it("reads the plan's open entries through the position index, not every entry", async () => {
+    // D1 bills and spends time on every row a statement reads.
+    const batches: D1Result[][] = [];
+    const spying = Object.create(env.ENTRIES) as D1Database;
+    spying.batch = async (statements) => {
+      const results = await env.ENTRIES.batch(statements);
+      batches.push(results);
+      return results as never;
+    };
+    const store = new EntryStore(spying, 4);
+    await store.createMany(
+      await Promise.all(Array.from({ length: 120 }, (_, i) => write(entry(i + 1)))),
+    );
+    const { lock } = await store.createManyAndLock(
+      [await write(entry(121))],
+      OLDER_MS,
+      OLDER_MS + 30_000,
+      { newest: 3, tombstones: 5, renderKey: await renderKeyOf(CONFIG) },
+    );
+    // Page 31 (positions 121 to 124) is the open one.
+    expect(ids(lock?.plan?.open ?? [])).toEqual([entry(121).id]);
+    // The plan's seven reads end the batch; the open entries are the third.
+    const open = batches.at(-1)?.at(-5);
+    expect(open?.results).toHaveLength(1);
+    expect(open?.meta.rows_read).toBeLessThan(10);
+  });
+
   it("reports a lease another publisher holds, and takes none when an id is taken", async () => {
     const store = await storeWithHistory();
     expect((await store.tryLock(OLDER_MS, OLDER_MS + 30_000)).locked).toBe(true);
