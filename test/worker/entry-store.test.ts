@@ -474,3 +474,27 @@ describe("the entry count", () => {
     expect((await later.count()).entries).toBe(4);
   });
 });
+
+describe("rows a write reads", () => {
+  it("are a few for a correction and for a delete, however many entries and category rows there are", async () => {
+    const batches: D1Result[][] = [];
+    const spying = Object.create(env.ENTRIES) as D1Database;
+    spying.batch = async (statements) => {
+      const results = await env.ENTRIES.batch(statements);
+      batches.push(results);
+      return results as never;
+    };
+    const store = new EntryStore(spying, 4);
+    await store.createMany(
+      await Promise.all(Array.from({ length: 240 }, (_, i) => write(entry(i + 1)))),
+    );
+    const rowsRead = () =>
+      (batches.at(-1) ?? []).reduce((sum, result) => sum + result.meta.rows_read, 0);
+    const stored = await store.find(entry(7).id);
+    const corrected = { ...(await write(entry(7, "<p>Corrected.</p>"))), documentHash: "fixed" };
+    expect(await store.save(corrected, stored)).toBe("updated");
+    expect(rowsRead()).toBeLessThan(40);
+    expect(await store.delete(entry(8).id, OLDER_MS)).toBe(true);
+    expect(rowsRead()).toBeLessThan(40);
+  });
+});
