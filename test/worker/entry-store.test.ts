@@ -73,6 +73,25 @@ async function storeWithHistory(): Promise<EntryStore> {
   return store;
 }
 
+/**
+ * A store of pages of 4 over a D1 that keeps every batch's results (their `meta.rows_read`: D1 bills
+ * and spends time on every row a statement reads), with `count` entries created.
+ */
+async function spiedStore(count: number): Promise<{ store: EntryStore; batches: D1Result[][] }> {
+  const batches: D1Result[][] = [];
+  const spying = Object.create(env.ENTRIES) as D1Database;
+  spying.batch = async (statements) => {
+    const results = await env.ENTRIES.batch(statements);
+    batches.push(results);
+    return results as never;
+  };
+  const store = new EntryStore(spying, 4);
+  await store.createMany(
+    await Promise.all(Array.from({ length: count }, (_, i) => write(entry(i + 1)))),
+  );
+  return { store, batches };
+}
+
 describe("EntryStore.createMany", () => {
   it("leaves the database as saving each entry in turn does: rows, positions, categories, pages, tombstones", async () => {
     // Entry 2 comes back after its deletion; the others are new. Page size 4: three pages touched.
@@ -246,19 +265,9 @@ describe("EntryStore.createManyAndLock", () => {
   });
 
   it("reads the plan through indexes: a few rows per statement, not every entry or category row", async () => {
-    // D1 bills and spends time on every row a statement reads; at 100,000 entries a scan is 100,000.
-    const batches: D1Result[][] = [];
-    const spying = Object.create(env.ENTRIES) as D1Database;
-    spying.batch = async (statements) => {
-      const results = await env.ENTRIES.batch(statements);
-      batches.push(results);
-      return results as never;
-    };
-    const store = new EntryStore(spying, 4);
+    // At 100,000 entries, a statement that scans reads 100,000 rows.
     const entries = 240;
-    await store.createMany(
-      await Promise.all(Array.from({ length: entries }, (_, i) => write(entry(i + 1)))),
-    );
+    const { store, batches } = await spiedStore(entries);
     await store.markPublished((await store.state()).seq);
     const { lock } = await store.createManyAndLock(
       [await write(entry(entries + 1))],
@@ -477,17 +486,7 @@ describe("the entry count", () => {
 
 describe("rows a write reads", () => {
   it("are a few for a correction and for a delete, however many entries and category rows there are", async () => {
-    const batches: D1Result[][] = [];
-    const spying = Object.create(env.ENTRIES) as D1Database;
-    spying.batch = async (statements) => {
-      const results = await env.ENTRIES.batch(statements);
-      batches.push(results);
-      return results as never;
-    };
-    const store = new EntryStore(spying, 4);
-    await store.createMany(
-      await Promise.all(Array.from({ length: 240 }, (_, i) => write(entry(i + 1)))),
-    );
+    const { store, batches } = await spiedStore(240);
     const rowsRead = () =>
       (batches.at(-1) ?? []).reduce((sum, result) => sum + result.meta.rows_read, 0);
     const stored = await store.find(entry(7).id);
