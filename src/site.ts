@@ -36,6 +36,7 @@ import {
   type PlanRequest,
   pageGroup,
   pageOfGroup,
+  type StoredCategory,
   type StoredEntry,
   type StoreState,
 } from "./store/entries.js";
@@ -296,6 +297,26 @@ export function planRequest(config: SiteConfig, renderKey: string): PlanRequest 
   return { newest: config.entriesPerFeed, tombstones: TOMBSTONES_SHOWN, renderKey };
 }
 
+/**
+ * Category feeds the index page links at most. A site tagged in thousands of categories would make
+ * its page (re-rendered and compressed at every ingest) hundreds of kilobytes of links; the OPML list
+ * names every one.
+ */
+export const INDEX_CATEGORIES = 50;
+
+/**
+ * The categories the index page links: those with the newest articles (ties by slug), at most
+ * INDEX_CATEGORIES, in slug order.
+ */
+function categoriesShown<T extends StoredCategory>(categories: readonly T[]): readonly T[] {
+  if (categories.length <= INDEX_CATEGORIES) return categories;
+  const newestFirst = [...categories].sort(
+    (a, b) => (b.newestMs ?? 0) - (a.newestMs ?? 0) || (a.slug < b.slug ? -1 : 1),
+  );
+  const kept = new Set(newestFirst.slice(0, INDEX_CATEGORIES));
+  return categories.filter((c) => kept.has(c));
+}
+
 async function planSite(
   store: EntryStore,
   config: SiteConfig,
@@ -407,12 +428,14 @@ async function planSite(
       },
     ),
   });
+  const shown = categoriesShown(categoryFeeds);
   documents.push(
     renderIndexDocument(
       newest.map((row) => row.listing ?? row.entry),
       mainInfo,
       {
-        categories: categoryFeeds,
+        categories: shown,
+        moreCategories: categoryFeeds.length - shown.length,
         opml: new URL(OPML_PATH, config.siteUrl).href,
       },
     ),

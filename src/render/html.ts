@@ -90,15 +90,27 @@ export interface CategoryLink {
 export interface IndexLinks {
   /** Category feeds, in the order shown. */
   readonly categories?: readonly CategoryLink[];
+  /** Category feeds the site has beyond those shown, which the OPML list names. */
+  readonly moreCategories?: number;
   /** Absolute URL of the OPML list of every feed. */
   readonly opml?: string;
 }
 
-function renderCategoryNav(categories: readonly CategoryLink[]): string {
+function renderCategoryNav(
+  categories: readonly CategoryLink[],
+  more: number,
+  opml: string | undefined,
+): string {
   const items = categories.map(
     (c) =>
       `<li><a href="${escapeHtml(c.links.atom)}" type="${MEDIA_TYPES.atom}">${escapeHtml(c.label)}</a></li>`,
   );
+  if (more > 0) {
+    const rest = `${more} more`;
+    items.push(
+      `<li>${opml ? `<a href="${escapeHtml(opml)}" type="${MEDIA_TYPES.opml}">and ${rest} (OPML)</a>` : `and ${rest}`}</li>`,
+    );
+  }
   return `<nav class="categories" aria-label="Categories">Categories: <ul>\n${items.join("\n")}\n</ul></nav>`;
 }
 
@@ -155,7 +167,9 @@ export function renderIndexHtml(
     `<h1>${title}</h1>`,
     `<p class="description">${escapeHtml(config.description)}</p>`,
     `<nav aria-label="Subscribe"><ul class="subscribe">\n${subscribe.join("\n")}\n</ul></nav>`,
-    categories.length > 0 ? renderCategoryNav(categories) : "",
+    categories.length > 0
+      ? renderCategoryNav(categories, extra.moreCategories ?? 0, extra.opml)
+      : "",
     "</header>",
     "<main>",
     list,

@@ -16,6 +16,8 @@ import { PieceCache, type PieceKey } from "./piece-cache.js";
 export interface StoredCategory {
   readonly slug: string;
   readonly label: string;
+  /** When its newest entry was published, where a read of every category gives it. */
+  readonly newestMs?: number;
 }
 
 /** What the store knows about one entry, without its article. */
@@ -337,7 +339,10 @@ function tombstoneOf(row: Row): Tombstone {
 }
 
 function categoryOf(row: Row): StoredCategory {
-  return { slug: String(row.slug), label: String(row.label) };
+  const category = { slug: String(row.slug), label: String(row.label) };
+  return row.newest === undefined || row.newest === null
+    ? category
+    : { ...category, newestMs: Number(row.newest) };
 }
 
 function countOf(row: Row | undefined): { entries: number; newestMs: number | null } {
@@ -1213,9 +1218,9 @@ export class EntryStore {
   }
 
   /**
-   * Every category with entries, by slug, with the label of its newest entry: from slug to next slug
-   * and to each one's newest row through the index, about two rows read per category, where a GROUP BY
-   * read every row of entry_categories at every publish (D1 bills and spends time on rows read).
+   * Every category with entries, by slug, with the label and time of its newest entry: from slug to
+   * next slug and to each one's newest row through the index, a few rows read per category, where a
+   * GROUP BY read every row of entry_categories at every publish (D1 bills and spends time on rows read).
    */
   private categoriesRead(): D1PreparedStatement {
     return this.db.prepare(
@@ -1224,13 +1229,15 @@ export class EntryStore {
          UNION ALL
          SELECT (SELECT MIN(c.slug) FROM entry_categories c WHERE c.slug > s.slug) FROM slugs s
          WHERE s.slug IS NOT NULL)
-       SELECT s.slug, (SELECT c.label FROM entry_categories c WHERE c.slug = s.slug
-         ORDER BY c.published_ms DESC, c.id ASC LIMIT 1) AS label
+       SELECT s.slug,
+         (SELECT c.label FROM entry_categories c WHERE c.slug = s.slug
+           ORDER BY c.published_ms DESC, c.id ASC LIMIT 1) AS label,
+         (SELECT MAX(c.published_ms) FROM entry_categories c WHERE c.slug = s.slug) AS newest
        FROM slugs s WHERE s.slug IS NOT NULL ORDER BY s.slug`,
     );
   }
 
-  /** Every category with entries, by slug, with the label of its newest entry. */
+  /** Every category with entries, by slug, with the label and time of its newest entry. */
   async categories(): Promise<StoredCategory[]> {
     return this.run("categories", async () =>
       (await this.categoriesRead().all<Row>()).results.map(categoryOf),

@@ -523,6 +523,26 @@ describe("category feeds and OPML", () => {
     expect((await request("/category/nothing.atom")).status).toBe(404);
   });
 
+  it("links the categories with the newest articles from the page, at most 50, and every one from the OPML list", async () => {
+    // Article n is tagged "Tag n" and published n hours after T0: tags 1 to 5 are the oldest.
+    const batch = Array.from({ length: 55 }, (_, i) => seed(i + 1, { tag: `Tag ${i + 1}` }));
+    const response = await post(JSON.stringify(batch), "application/json");
+    expect(response.status, await response.clone().text()).toBe(200);
+    const page = await (await request("/")).text();
+    const nav = page.slice(
+      page.indexOf('<nav class="categories"'),
+      page.indexOf("</nav>", page.indexOf('<nav class="categories"')),
+    );
+    const linked = [...nav.matchAll(/\/category\/([^".]+)\.atom/g)].map((m) => m[1]);
+    expect(linked).toHaveLength(50);
+    expect(linked).toContain("tag-55");
+    for (const old of [1, 2, 3, 4, 5]) expect(linked).not.toContain(`tag-${old}`);
+    expect(nav).toContain("and 5 more (OPML)");
+    expect(nav).toContain('href="http://localhost:8787/feeds.opml"');
+    const opml = await (await request("/feeds.opml")).text();
+    for (const n of [1, 5, 55]) expect(opml).toContain(`category/tag-${n}.atom`);
+  });
+
   it("leaves the OPML list as it was, ETag and Last-Modified, until an ingest adds a feed", async () => {
     await ingest(seed(1, { tag: "World" }));
     const listed = await request("/feeds.opml");
