@@ -107,11 +107,37 @@ export interface ShelfRef {
    * folder that manifests written before shelves were split name.
    */
   readonly folder?: string;
+  /**
+   * Set when the folder's documents are spread over `shards` shelves: this one lists those whose
+   * `shardOf` is `shard`. An ingest that changes a few of many documents then writes a few small
+   * shelves instead of one list of them all.
+   */
+  readonly shard?: number;
+  readonly shards?: number;
 }
 
 /** The folder a shelved document lies below, slash included: "archive/" for "archive/3.atom". */
 export function folderOf(path: string): string {
   return path.slice(0, path.indexOf("/") + 1);
+}
+
+/**
+ * Which of `shards` shelves lists a document: a hash (FNV-1a, 32 bits) of its path without the
+ * extension, so a feed's three formats share a shelf.
+ * @example shardOf("category/world.atom", 16) === shardOf("category/world.json", 16) // true
+ */
+export function shardOf(path: string, shards: number): number {
+  const dot = path.lastIndexOf(".");
+  const name = dot > path.lastIndexOf("/") ? path.slice(0, dot) : path;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
+
+/** A shelf's name in a manifest: its folder, and its shard when the folder is spread ("category/#3"). */
+export function shelfIdOf(ref: Pick<ShelfRef, "folder" | "shard" | "shards">): string {
+  const folder = ref.folder ?? "";
+  return ref.shards === undefined ? folder : `${folder}#${ref.shard}`;
 }
 
 /** A manifest's shelves: one per folder, or the single shelf of an older manifest. */
@@ -123,7 +149,13 @@ export function shelvesOf(manifest: Manifest): readonly ShelfRef[] {
 export function shelfFor(manifest: Manifest, path: string): ShelfRef | undefined {
   if (!isShelved(path)) return undefined;
   const folder = folderOf(path);
-  return shelvesOf(manifest).find((shelf) => shelf.folder === undefined || shelf.folder === folder);
+  const shelves = shelvesOf(manifest).filter(
+    (shelf) => shelf.folder === undefined || shelf.folder === folder,
+  );
+  const shards = shelves[0]?.shards;
+  if (shards === undefined) return shelves[0];
+  const shard = shardOf(path, shards);
+  return shelves.find((shelf) => shelf.shard === shard);
 }
 
 export interface Manifest {
@@ -194,7 +226,12 @@ function isShelfRef(value: unknown): value is ShelfRef {
     isObject(value) &&
     typeof value.key === "string" &&
     isCount(value.count) &&
-    (value.folder === undefined || typeof value.folder === "string")
+    (value.folder === undefined || typeof value.folder === "string") &&
+    ((value.shard === undefined && value.shards === undefined) ||
+      (isCount(value.shards) &&
+        value.shards > 0 &&
+        isCount(value.shard) &&
+        value.shard < value.shards))
   );
 }
 
@@ -306,16 +343,19 @@ export function documentLists(manifest: Manifest): ReadonlyArray<readonly Manife
 }
 
 /**
- * A merged manifest's shelf of `folder` with its documents, when a later version can name that shelf
- * as it stands: every document on it names the version storing it (one that does not is stored under
- * the manifest's own version, which a later manifest would misname).
+ * A merged manifest's shelf named `id` (see shelfIdOf: a folder, or a folder's shard) with its
+ * documents, when a later version can name that shelf as it stands: every document on it names the
+ * version storing it (one that does not is stored under the manifest's own version, which a later
+ * manifest would misname).
  */
 export function reusableShelf(
   manifest: Manifest,
-  folder: string,
+  id: string,
 ): { readonly ref: ShelfRef; readonly documents: readonly ManifestDocument[] } | undefined {
   const lists = mergedFrom.get(manifest);
-  const at = shelvesOf(manifest).findIndex((shelf) => shelf.folder === folder);
+  const at = shelvesOf(manifest).findIndex(
+    (shelf) => shelf.folder !== undefined && shelfIdOf(shelf) === id,
+  );
   const documents = lists?.[at + 1];
   const ref = shelvesOf(manifest)[at];
   if (at < 0 || documents === undefined || ref === undefined) return undefined;

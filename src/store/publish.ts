@@ -34,6 +34,8 @@ import {
   referencedVersionsOf,
   reusableShelf,
   type ShelfRef,
+  shardOf,
+  shelfIdOf,
   shelvesOf,
   storedVersion,
 } from "./manifest.js";
@@ -71,6 +73,11 @@ export interface PublishOptions {
   readonly sweep?: boolean;
   /** Options for the manifest's documents by path (e.g. archive pages' caching). */
   readonly caching?: (path: string) => ManifestDocument["caching"];
+  /**
+   * Folders whose documents are spread over several shelves, and over how many (see shardOf): an
+   * ingest that changes a few of thousands of category feeds writes the few shelves they are on.
+   */
+  readonly shards?: Readonly<Record<string, number>>;
 }
 
 export interface PublishReport {
@@ -358,9 +365,12 @@ export async function storeDocuments(
   };
 }
 
-/** One folder's shelf in a publish: the live one named again, or a new list to write. */
+/** One shelf in a publish (a folder's, or one shard of it): the live one named again, or a new list. */
 interface PlannedShelf {
   readonly folder: string;
+  /** Set when the folder is spread over `shards` shelves. */
+  readonly shard?: number;
+  readonly shards?: number;
   readonly documents: readonly ManifestDocument[];
   /** Content hash (16 hex digits) of the list's JSON. */
   readonly hash: string;
@@ -383,21 +393,30 @@ async function planShelves(
   documents: readonly ManifestDocument[],
   live: Manifest | null,
   whole: readonly string[],
+  shards: Readonly<Record<string, number>> = {},
 ): Promise<{ top: ManifestDocument[]; shelves: PlannedShelf[] }> {
   const top: ManifestDocument[] = [];
   const byFolder = new Map<string, ManifestDocument[]>();
+  const placeOf = new Map<string, Pick<PlannedShelf, "folder" | "shard" | "shards">>();
   for (const doc of documents) {
     if (!isShelved(doc.path)) {
       top.push(doc);
       continue;
     }
     const folder = folderOf(doc.path);
-    const list = byFolder.get(folder);
+    const spread = shards[folder];
+    const place = spread
+      ? { folder, shard: shardOf(doc.path, spread), shards: spread }
+      : { folder };
+    const id = shelfIdOf(place);
+    placeOf.set(id, place);
+    const list = byFolder.get(id);
     if (list) list.push(doc);
-    else byFolder.set(folder, [doc]);
+    else byFolder.set(id, [doc]);
   }
   const planned: PlannedShelf[] = [];
   for (const folder of [...new Set([...byFolder.keys(), ...whole])].sort()) {
+    const place = placeOf.get(folder) ?? { folder };
     const docs = byFolder.get(folder) ?? [];
     const kept = live ? reusableShelf(live, folder) : undefined;
     const hash = kept ? shelfHashOf(kept.ref.key) : undefined;
@@ -415,11 +434,11 @@ async function planShelves(
         (kept.documents.length === docs.length &&
           docs.every((doc) => documentAt(kept.documents, doc.path) === doc)))
     ) {
-      planned.push({ folder, documents: kept.documents, hash, reused: kept.ref });
+      planned.push({ ...place, documents: kept.documents, hash, reused: kept.ref });
       continue;
     }
     const text = JSON.stringify(docs);
-    planned.push({ folder, documents: docs, hash: (await contentHash(text)).slice(0, 16), text });
+    planned.push({ ...place, documents: docs, hash: (await contentHash(text)).slice(0, 16), text });
   }
   return { top, shelves: planned };
 }
@@ -441,7 +460,12 @@ export async function publishVersion(
   const live = await readLiveManifest(kv, options.now);
   const planned = planDocuments(documents, live, { ...options, incremental });
   const manifestDocuments = [...planned.entries, ...carried.map((doc) => withStore(live, doc))];
-  const { top, shelves } = await planShelves(manifestDocuments, live, options.carriedShelves ?? []);
+  const { top, shelves } = await planShelves(
+    manifestDocuments,
+    live,
+    options.carriedShelves ?? [],
+    options.shards,
+  );
   const version = await versionOf(
     documents,
     facts,
@@ -465,6 +489,7 @@ export async function publishVersion(
         key: shelfKey(version, shelf.hash),
         count: shelf.documents.length,
         folder: shelf.folder,
+        ...(shelf.shards === undefined ? {} : { shard: shelf.shard, shards: shelf.shards }),
       },
   );
   const pointer: Manifest = {

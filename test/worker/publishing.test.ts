@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { deleteArticle, ingestDocuments } from "../../src/api/ingest.js";
 import { renderEntryPieces } from "../../src/publish.js";
-import { publishChanges, publishFromStore, renderKeyOf } from "../../src/site.js";
+import { CATEGORY_SHELVES, publishChanges, publishFromStore, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import {
   CURRENT_KEY,
@@ -22,6 +22,8 @@ import {
   referencedVersions,
   referencedVersionsOf,
   reusableShelf,
+  shardOf,
+  shelfFor,
   storedVersion,
 } from "../../src/store/manifest.js";
 import { pruneVersions, publishVersion, readLiveManifest } from "../../src/store/publish.js";
@@ -346,11 +348,17 @@ describe("publishChanges", () => {
     expect(pointer.documents.map((d) => d.path).sort()).toEqual(
       ["feed.atom", "feed.json", "feed.rss", "feeds.opml", "index.html"].sort(),
     );
-    // One shelf per folder.
-    expect(pointer.shelves?.map((shelf) => [shelf.folder, shelf.count])).toEqual([
-      ["archive/", 30 * 3],
-      ["category/", 4 * 3],
-    ]);
+    // One shelf for the archive; the category feeds spread over shelves by slug, a feed's three
+    // formats on one.
+    const [archiveShelf, ...categoryShelves] = pointer.shelves ?? [];
+    expect([archiveShelf?.folder, archiveShelf?.count]).toEqual(["archive/", 30 * 3]);
+    expect(categoryShelves.every((shelf) => shelf.folder === "category/")).toBe(true);
+    expect(categoryShelves.every((shelf) => shelf.shards === CATEGORY_SHELVES)).toBe(true);
+    expect(categoryShelves.reduce((sum, shelf) => sum + shelf.count, 0)).toBe(4 * 3);
+    expect(categoryShelves.every((shelf) => shelf.count % 3 === 0)).toBe(true);
+    expect(new Set(categoryShelves.map((shelf) => shelf.shard)).size).toBe(categoryShelves.length);
+    for (const topic of [0, 1, 2, 3])
+      expect((await request(`/category/topic-${topic}.json`)).status).toBe(200);
     expect(large.length).toBeLessThan(small.length * 1.2);
     // Served from the shelf, with the headers of any document; a path that is not on it is a 404.
     const page = await request("/archive/29.atom");
@@ -385,12 +393,19 @@ describe("publishChanges", () => {
     const archive = shelfOf(before, "archive/");
     expect(archive?.count).toBe(2 * 3);
     // Entries 10 and 11 fill no page: the same archive shelf, under the version that wrote it, while
-    // the category shelf changes with each ingest.
+    // the shelf listing the ingest's category changes with each ingest, and the other category
+    // shelves stay as they were.
     let latest = before;
     for (const n of [10, 11]) {
       const next = await ingest(n);
       expect(shelfOf(next, "archive/")).toEqual(archive);
-      expect(shelfOf(next, "category/")?.key).not.toBe(shelfOf(latest, "category/")?.key);
+      const changed = shelfFor(next, `category/topic-${n % 3}.atom`);
+      expect(changed?.key).not.toBe(shelfFor(latest, `category/topic-${n % 3}.atom`)?.key);
+      const others = (manifest: Manifest) =>
+        (manifest.shelves ?? [])
+          .filter((shelf) => shelf.folder === "category/" && shelf.shard !== changed?.shard)
+          .map((shelf) => shelf.key);
+      expect(others(next)).toEqual(others(latest));
       expect(next.version).not.toBe(latest.version);
       latest = next;
     }
@@ -596,6 +611,38 @@ describe("storage that several publishes share (found in review)", () => {
     expect(read?.documents.map((d) => d.path).sort()).toEqual(
       first?.documents.map((d) => d.path).sort(),
     );
+  });
+
+  it("finds a spread folder's document on the shelf of its shard; a shard out of range is no manifest", () => {
+    const pointer = (shelves: unknown[]) =>
+      JSON.stringify({
+        schema: 1,
+        version: "0123456789abcdef",
+        previousVersion: null,
+        publishedMs: 0,
+        entryCount: 0,
+        newestEntryMs: null,
+        documents: [],
+        shelves,
+      });
+    const refs = [0, 1, 2, 3].map((shard) => ({
+      key: `site/v/0123456789abcdef/shelf-${shard}`,
+      count: 3,
+      folder: "category/",
+      shard,
+      shards: 4,
+    }));
+    const manifest = parseManifest(pointer(refs), CURRENT_KEY);
+    for (const slug of ["world", "sport", "世界", "a", "b"]) {
+      const shard = shardOf(`category/${slug}.atom`, 4);
+      // A feed's three formats are on one shelf.
+      for (const format of ["atom", "rss", "json"])
+        expect(shelfFor(manifest, `category/${slug}.${format}`)).toEqual(refs[shard]);
+    }
+    expect(new Set(["a", "b", "c", "d", "e", "f", "g", "h"].map((s) => shardOf(s, 4))).size).toBe(
+      4,
+    );
+    expect(() => parseManifest(pointer([{ ...refs[0], shard: 4 }]), CURRENT_KEY)).toThrow();
   });
 
   it("finds every document of a manifest merged from its shelves, in the list that holds it", () => {
