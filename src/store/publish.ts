@@ -382,10 +382,11 @@ interface PlannedShelf {
 
 /**
  * A manifest's documents split into those the pointer lists and the shelves of those below folders,
- * one per folder in folder order. A folder whose documents are all the live shelf's own (carried
- * unchanged, the same objects) keeps that shelf: no list of thousands of archive pages is serialized,
- * hashed and written again per ingest. So does a folder in `whole`, whose documents are not in
- * `documents` at all: its live shelf is named again without going through its documents.
+ * one per folder, or `shards[folder]` for a folder spread by shardOf, in shelfIdOf order. A shelf
+ * whose documents are all the live shelf's own (carried unchanged, the same objects) keeps that
+ * shelf: no list of thousands of archive pages is serialized, hashed and written again per ingest. So
+ * does a shelf in `whole`, whose documents are not in `documents` at all: its live shelf is named
+ * again without going through its documents.
  * @throws StoreError when a `whole` folder's live shelf cannot be named again as it stands, or when
  * `documents` hold some of its documents after all.
  */
@@ -396,7 +397,8 @@ async function planShelves(
   shards: Readonly<Record<string, number>> = {},
 ): Promise<{ top: ManifestDocument[]; shelves: PlannedShelf[] }> {
   const top: ManifestDocument[] = [];
-  const byFolder = new Map<string, ManifestDocument[]>();
+  // Documents by shelf (shelfIdOf: the folder, or the folder's shard).
+  const byShelf = new Map<string, ManifestDocument[]>();
   const placeOf = new Map<string, Pick<PlannedShelf, "folder" | "shard" | "shards">>();
   for (const doc of documents) {
     if (!isShelved(doc.path)) {
@@ -410,20 +412,20 @@ async function planShelves(
       : { folder };
     const id = shelfIdOf(place);
     placeOf.set(id, place);
-    const list = byFolder.get(id);
+    const list = byShelf.get(id);
     if (list) list.push(doc);
-    else byFolder.set(id, [doc]);
+    else byShelf.set(id, [doc]);
   }
   const planned: PlannedShelf[] = [];
-  for (const folder of [...new Set([...byFolder.keys(), ...whole])].sort()) {
-    const place = placeOf.get(folder) ?? { folder };
-    const docs = byFolder.get(folder) ?? [];
-    const kept = live ? reusableShelf(live, folder) : undefined;
+  for (const id of [...new Set([...byShelf.keys(), ...whole])].sort()) {
+    const place = placeOf.get(id) ?? { folder: id };
+    const docs = byShelf.get(id) ?? [];
+    const kept = live ? reusableShelf(live, id) : undefined;
     const hash = kept ? shelfHashOf(kept.ref.key) : undefined;
-    const keptWhole = whole.includes(folder);
-    if (keptWhole && (!kept || hash === undefined || byFolder.has(folder)))
+    const keptWhole = whole.includes(id);
+    if (keptWhole && (!kept || hash === undefined || byShelf.has(id)))
       throw new StoreError(
-        `shelf ${folder}`,
+        `shelf ${id}`,
         "was to be kept whole, but the live version's is not there as it stood; publish again",
       );
     // Kept whole, or its documents are exactly the live shelf's own (carried unchanged, the same objects).
