@@ -1123,7 +1123,8 @@ export class EntryStore {
    * What a publish plans from, in one D1 batch (one round trip, one snapshot) and at most a read of
    * the pieces this isolate has not seen: the stale groups, the `newest` entries with their listings,
    * the entries from position `openFrom` on, the last `tombstones` removals, every category and the
-   * entry count. Replaces six reads, each of which cost the worker as much CPU as its rows.
+   * entry count. Replaces six reads, each of which cost the worker as much CPU as its rows. An ingest
+   * makes these reads in its write's batch instead (`createManyAndLock`, `saveAndLock` with a plan).
    */
   async planReads(options: PlanRequest & { readonly openFrom: number }): Promise<PlanReads> {
     return this.run("plan", async () =>

@@ -483,7 +483,7 @@ export async function publishVersion(
   }
 
   const written = await writeBodies(kv, version, documents, planned, options.now);
-  // Documents below a folder go on their folder's shelf, so the pointer every request reads stays
+  // Documents below a folder go on a shelf of their folder's, so the pointer every request reads stays
   // small. A shelf's key names its content, so a cached shelf is never stale.
   const refs: ShelfRef[] = shelves.map(
     (shelf) =>
