@@ -328,7 +328,10 @@ function storedTexts(pieces: EntryPieces): readonly [string, string, string] {
 
 /** Newest first, as `compareEntries` orders. */
 const NEWEST_ORDER = "ORDER BY e.published_ms DESC, e.id ASC LIMIT ?";
-const POSITIONED = "WHERE e.position BETWEEN ? AND ? ORDER BY e.published_ms DESC, e.id ASC";
+/** Rows of `entries e` from position `from` (SQL: a placeholder, or an expression) to a bound one. */
+const positionedFrom = (from: string) =>
+  `WHERE e.position BETWEEN ${from} AND ? ORDER BY e.published_ms DESC, e.id ASC`;
+const POSITIONED = positionedFrom("?");
 
 function dirtyOf(row: Row): string {
   return String(row.grp);
@@ -376,11 +379,16 @@ export interface PlanRequest {
 const PLAN_STATEMENTS = 7;
 
 /**
- * What the results of a batch ending in `tryLockStatements` say of the lease; `plan` is how many of
- * the last results are a plan's reads, made after the counters.
+ * What the results of a batch ending in `tryLockStatements(…, plan)` say of the lease; with a plan,
+ * its reads follow the counters.
  */
-function lockAttemptOf(results: readonly D1Result<Row>[], until: number, plan = 0): LockAttempt {
-  const [lock, state] = results.slice(results.length - plan - 2, results.length - plan);
+function lockAttemptOf(
+  results: readonly D1Result<Row>[],
+  until: number,
+  plan?: PlanRequest,
+): LockAttempt {
+  const reads = plan ? PLAN_STATEMENTS : 0;
+  const [lock, state] = results.slice(results.length - reads - 2, results.length - reads);
   return { locked: lock?.meta.changes === 1, until, state: stateOf(state?.results ?? []) };
 }
 
@@ -416,9 +424,7 @@ const STORED_SELECT = `${[...RECORD_COLUMNS.split(", "), ...PIECE_COLUMNS.split(
 /** The light columns of `entries e`: what a list of rows needs before its pieces. */
 const HEAD_SELECT = [...RECORD_COLUMNS.split(", "), "render_key"].map((c) => `e.${c}`).join(", ");
 /** A look-up's columns: the record and its history, from `entries e` with HISTORY_JOIN. */
-const FOUND_SELECT = `${RECORD_COLUMNS.split(", ")
-  .map((c) => `e.${c}`)
-  .join(", ")}, h.source_ms AS history_source_ms, h.hashes AS history_hashes`;
+const FOUND_SELECT = `${HEAD_SELECT}, h.source_ms AS history_source_ms, h.hashes AS history_hashes`;
 const HISTORY_JOIN = "LEFT JOIN entry_history h ON h.id = e.id";
 /** The entry without its article body, for the index page. */
 const LISTING_SELECT = "json_remove(e.entry, '$.contentHtml') AS listing";
@@ -663,7 +669,7 @@ export class EntryStore {
       this.tryLockStatements(now, until, plan),
     );
     if (outcome !== "conflict") return { outcome, lock: await this.lockRead(results, until, plan) };
-    if (lockAttemptOf(results, until, plan ? PLAN_STATEMENTS : 0).locked) await this.unlock(until);
+    if (lockAttemptOf(results, until, plan).locked) await this.unlock(until);
     return { outcome, lock: null };
   }
 
@@ -822,7 +828,7 @@ export class EntryStore {
     until: number,
     plan: PlanRequest | undefined,
   ): Promise<LockAttempt> {
-    const attempt = lockAttemptOf(results, until, plan ? PLAN_STATEMENTS : 0);
+    const attempt = lockAttemptOf(results, until, plan);
     if (plan === undefined || !attempt.locked) return attempt;
     const reads = results.slice(-PLAN_STATEMENTS);
     return { ...attempt, plan: await this.run("plan", () => this.planOf(reads, plan)) };
@@ -1143,11 +1149,9 @@ export class EntryStore {
     const open =
       options.openFrom === undefined
         ? this.db
-            .prepare(
-              // BETWEEN, not >=: with both bounds SQLite reads the open rows through the position
-              // index; with one, it scanned every entry in the order the feed wants.
-              `SELECT ${HEAD_SELECT} FROM entries e WHERE e.position BETWEEN ${OPEN_FROM_SQL} AND ? ORDER BY e.published_ms DESC, e.id ASC`,
-            )
+            // BETWEEN, not >=: with both bounds SQLite reads the open rows through the position
+            // index; with one, it scanned every entry in the order the feed wants.
+            .prepare(`SELECT ${HEAD_SELECT} FROM entries e ${positionedFrom(OPEN_FROM_SQL)}`)
             .bind(this.pageSize, this.pageSize, Number.MAX_SAFE_INTEGER)
         : this.positionedHeads(options.openFrom, Number.MAX_SAFE_INTEGER);
     return [
