@@ -367,17 +367,17 @@ function constantSegmentOf(text: string): DeflateSegment {
 }
 
 /**
- * A feed's gzip body: its pieces' segments, its head as stored blocks, its tail and separators made
- * once per isolate; and the size of the text it holds, the sum of its segments' (each knows its UTF-8
- * length). Only feeds of JOIN_FROM_CHARS or more are joined, so the head (under a kilobyte of the
+ * The segments of a feed's gzip body: its pieces' segments, its head as stored blocks, its tail and
+ * separators made once per isolate; and the size of the text they hold, the sum of the segments' (each
+ * knows its UTF-8 length). Only feeds of JOIN_FROM_CHARS or more are joined, so the head (under a kilobyte of the
  * feed's own title and links, new at each publish) left uncompressed adds a few hundred bytes to some
  * hundred kilobytes, where compressing it cost an ingest 60 µs per feed: zlib sets up its state for
  * every call, however short the text.
  */
-function joinFeedGzip(
+function feedSegments(
   parts: FeedParts,
   compressed: readonly CompressedPiece[],
-): { gzip: Uint8Array; size: number } {
+): { segments: DeflateSegment[]; size: number } {
   const separator = constantSegmentOf(parts.separator);
   const segments: DeflateSegment[] = [storedSegment(new TextEncoder().encode(parts.head))];
   compressed.forEach((piece, i) => {
@@ -387,7 +387,7 @@ function joinFeedGzip(
   segments.push(constantSegmentOf(parts.tail));
   let size = 0;
   for (const segment of segments) size += segment.size;
-  return { gzip: joinGzip(segments), size };
+  return { segments, size };
 }
 
 /**
@@ -432,13 +432,18 @@ interface PreparedFeed {
   readonly size: number;
   /** The identity body, unless the feed is joined from pieces and only its gzip body is stored. */
   readonly identity?: Uint8Array;
-  readonly gzip?: Uint8Array;
+  /**
+   * Makes the gzip body, when asked: a feed whose hash the live version has already (a category
+   * feed re-rendered for a change below its newest entries) is neither joined nor compressed.
+   */
+  readonly gzip?: () => Uint8Array;
 }
 
 /**
  * A feed's hash and bodies from its parts. Without gzip, or when small, the identity body is encoded
- * (and compressed whole); otherwise the gzip body is joined from the pieces' segments, compressing only
- * pieces not compressed yet, and the identity body is left to be decoded from it when asked for.
+ * (and compressed whole when the gzip body is made); otherwise the gzip body is joined from the pieces'
+ * segments, compressing only pieces not compressed yet, and the identity body is left to be decoded
+ * from it when asked for.
  */
 async function prepareFeed(
   parts: FeedParts,
@@ -457,7 +462,7 @@ async function prepareFeed(
       hash,
       size: identity.length,
       identity,
-      ...(gzip ? { gzip: joinGzip([compressSegment(identity)]) } : {}),
+      ...(gzip ? { gzip: () => joinGzip([compressSegment(identity)]) } : {}),
     };
   }
   // Every piece compressed already: its text is not needed (nor made, where the parts make it lazily).
@@ -465,12 +470,14 @@ async function prepareFeed(
     given.length > 0 && given.every((piece) => piece !== undefined)
       ? (given as readonly CompressedPiece[])
       : await Promise.all(parts.pieces.map((piece, i) => given[i] ?? compressPiece(piece)));
+  const { segments, size } = feedSegments(parts, compressed);
   return {
     hash: await feedHash(
       parts,
       compressed.map((piece) => piece.digest),
     ),
-    ...joinFeedGzip(parts, compressed),
+    size,
+    gzip: () => joinGzip(segments),
   };
 }
 
@@ -511,7 +518,7 @@ export async function prepareDocuments(
           // has one: synchronous, and no stream to set up).
           const bytes =
             encoding === "gzip"
-              ? (feed?.gzip ?? joinGzip([compressSegment(identityBytes())]))
+              ? (feed?.gzip?.() ?? joinGzip([compressSegment(identityBytes())]))
               : await compress(identityBytes(), COMPRESSION_FORMATS[encoding]);
           return { encoding, etag: `"${hash}-${encoding}"`, size: bytes.length, bytes };
         }),
