@@ -11,6 +11,7 @@ import {
   type DeflateSegment,
   inflateSegment,
   joinGzip,
+  PAGE_DEFLATE_LEVEL,
   storedSegment,
 } from "./gzip-join.js";
 import { type CompressedPiece, type CompressedPieces, compressPiece, digestOf } from "./pieces.js";
@@ -481,6 +482,11 @@ async function prepareFeed(
   };
 }
 
+/** A page (not a feed) as one gzip segment, at the level for pages. */
+function compressPage(bytes: Uint8Array): DeflateSegment {
+  return compressSegment(bytes, undefined, PAGE_DEFLATE_LEVEL);
+}
+
 /**
  * Hashes each document and pre-compresses it, so that no request spends CPU on either. With gzip among
  * the encodings, no identity body is stored: the worker decodes the gzip body for the rare client that
@@ -514,11 +520,11 @@ export async function prepareDocuments(
       const compressed = await Promise.all(
         encodings.map(async (encoding): Promise<DocumentVariant> => {
           // A feed's gzip body is joined from its pieces' segments; nothing is compressed again.
-          // Any other gzip body is one segment, compressed as pieces are (the runtime's zlib where it
-          // has one: synchronous, and no stream to set up).
+          // A page's gzip body is one segment, compressed as pieces are (the runtime's zlib where it
+          // has one: synchronous, and no stream to set up) at the faster level for pages.
           const bytes =
             encoding === "gzip"
-              ? (feed?.gzip?.() ?? joinGzip([compressSegment(identityBytes())]))
+              ? (feed?.gzip?.() ?? joinGzip([compressPage(identityBytes())]))
               : await compress(identityBytes(), COMPRESSION_FORMATS[encoding]);
           return { encoding, etag: `"${hash}-${encoding}"`, size: bytes.length, bytes };
         }),

@@ -8,6 +8,7 @@ import {
   type DeflateSegment,
   inflateSegment,
   joinGzip,
+  PAGE_DEFLATE_LEVEL,
   RAW_DEFLATES,
   storedSegment,
   tableCrc32,
@@ -87,6 +88,10 @@ describe("compressSegment", () => {
       expect(native.bytes, what).toEqual(compressSegment(data, fallback).bytes);
       expect(native.size, what).toBe(data.length);
       expect(native.crc, what).toBe(crc32(data));
+      // Pages' level too: a page's gzip body (and so its ETag's promise) is the same wherever made.
+      const page = compressSegment(data, builtin, PAGE_DEFLATE_LEVEL);
+      expect(page.bytes, what).toEqual(compressSegment(data, fallback, PAGE_DEFLATE_LEVEL).bytes);
+      expect(inflateSegment(page), what).toEqual(data);
     }
   });
 

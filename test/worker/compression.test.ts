@@ -5,6 +5,7 @@ import {
   compressSegment,
   crc32,
   inflateSegment,
+  PAGE_DEFLATE_LEVEL,
   RAW_DEFLATES,
   tableCrc32,
 } from "../../src/gzip-join.js";
@@ -87,6 +88,9 @@ describe("compressing pieces in workerd", () => {
     for (const [what, data] of DEFLATE_CASES) {
       const segment = compressSegment(data);
       expect(segment.bytes, what).toEqual(compressSegment(data, pako).bytes);
+      expect(compressSegment(data, undefined, PAGE_DEFLATE_LEVEL).bytes, what).toEqual(
+        compressSegment(data, pako, PAGE_DEFLATE_LEVEL).bytes,
+      );
       expect(segment.crc, what).toBe(tableCrc32(data));
       expect(inflateSegment(segment), what).toEqual(data);
     }
