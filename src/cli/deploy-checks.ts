@@ -55,9 +55,10 @@ export function formatBundleSize(size: BundleSize): string[] {
 }
 
 /**
- * A copy of the wrangler config whose FEEDS binding is remote, so getPlatformProxy writes to the
- * account's namespace instead of local state. Checks the namespace's and the entry database's ids were
- * set (a deployed worker with the placeholder D1 id would fail every ingest).
+ * A copy of the wrangler config whose FEEDS and ENTRIES bindings are remote, so getPlatformProxy loads
+ * the seeds into the account's database and publishes to its namespace instead of local state. Checks
+ * the namespace's and the entry database's ids were set (a deployed worker with the placeholder D1 id
+ * would fail every ingest).
  */
 export async function writeRemotePublishConfig(configPath: string, dir: string): Promise<string> {
   const toml = parseToml(await readFile(configPath, "utf8")) as Record<string, unknown>;
@@ -85,6 +86,7 @@ export async function writeRemotePublishConfig(configPath: string, dir: string):
     ...toml,
     main: path.resolve(path.dirname(configPath), String(toml.main)),
     kv_namespaces: namespaces.map((ns) => (ns === feeds ? { ...ns, remote: true } : ns)),
+    d1_databases: databases.map((db) => (db === entries ? { ...db, remote: true } : db)),
   };
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, "wrangler.publish.json");

@@ -1,7 +1,9 @@
 /**
  * @module cli/deploy — `npm run deploy`: builds seeds/, checks the worker's bundle against Cloudflare's
- * size limits, publishes the build to the account's FEEDS namespace (the same all-or-nothing publish as
- * `npm start`, through a remote binding), then deploys the worker.
+ * size limits, loads the seeds into the account's ENTRIES database and publishes the site from it to its
+ * FEEDS namespace (what `npm start` does locally, through remote bindings), then deploys the worker.
+ * Publishing from the database, under its publishing lease, keeps every article the ingest API added and
+ * never writes over a publish the worker has in progress.
  *
  * usage: tsx src/cli/deploy.ts [--dry-run] [--seeds DIR] [--out DIR] [--config FILE] [--outdir DIR]
  *   --dry-run   build and bundle only: no account, no network
@@ -15,7 +17,8 @@ import {
   measureBundle,
   writeRemotePublishConfig,
 } from "./deploy-checks.js";
-import { buildAndReport, publishThroughProxy } from "./publish-build.js";
+import { buildAndReport } from "./publish-build.js";
+import { publishForDeploy } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
 import { readSiteConfigFile } from "./site-config.js";
 import { quietWrangler, runWrangler } from "./wrangler.js";
@@ -65,11 +68,10 @@ async function main(argv: string[]): Promise<number> {
   if (overFree)
     console.warn("the bundle is over the Workers Free limit: it deploys on Workers Paid only");
 
-  await publishThroughProxy(
-    build,
-    { configPath: publishConfig as string, remoteBindings: true },
-    "Cloudflare KV",
-  );
+  await publishForDeploy(values.seeds, config, build, {
+    configPath: publishConfig as string,
+    remoteBindings: true,
+  });
   return runWrangler(["deploy", "--config", values.config]);
 }
 

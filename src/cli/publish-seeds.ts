@@ -17,6 +17,7 @@ import { contentHash } from "../publish.js";
 import { publishChanges, type SitePublishReport } from "../site.js";
 import { EntryStore } from "../store/entries.js";
 import { hubNotification } from "../websub.js";
+import { startProgress } from "./progress.js";
 import { listSeedFiles } from "./seeds.js";
 
 /** Documents per ingest call: bounds memory for large archives. */
@@ -192,6 +193,24 @@ export async function notifyHub(
 }
 
 /**
+ * A progress bar for loading the seeds (on a terminal), and a line when the publish starts.
+ * @example publishSeeds(seeds, config, store, kv, { build, ...loadingProgress("local KV") })
+ */
+export function loadingProgress(
+  where: string,
+): Pick<SeedPublishOptions, "onProgress" | "onPublishing"> {
+  let progress: ReturnType<typeof startProgress> | undefined;
+  return {
+    onProgress: (done, total) => {
+      progress ??= startProgress(process.stderr, total, `${where}: loading`);
+      progress.tick(done);
+      if (done === total) progress.done();
+    },
+    onPublishing: () => console.log(`${where}: publishing every feed, archive page and category`),
+  };
+}
+
+/**
  * Opens the proxy's bindings, publishes the seeds into its ENTRIES database and FEEDS namespace, pings
  * the WebSub hub when one is configured, and prints what it did.
  */
@@ -219,6 +238,25 @@ export async function publishSeedsThroughProxy(
   } finally {
     await proxy.dispose();
   }
+}
+
+/**
+ * The publish `npm run deploy` makes, through the bindings `proxyOptions` name (the account's, remote):
+ * the seeds loaded into the entry database and the site published from it, brotli included whatever
+ * the folder's size, since the site is served from it for long.
+ */
+export function publishForDeploy(
+  seedsDir: string,
+  config: SiteConfig,
+  build: BuildFindings,
+  proxyOptions: GetPlatformProxyOptions,
+  where = "Cloudflare",
+): Promise<SeedPublishReport> {
+  return publishSeedsThroughProxy(seedsDir, config, proxyOptions, where, {
+    build,
+    brotli: true,
+    ...loadingProgress(where),
+  });
 }
 
 /**

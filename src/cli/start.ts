@@ -9,9 +9,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
-import { startProgress } from "./progress.js";
 import { buildAndReport } from "./publish-build.js";
-import { ensureDevVars, publishSeedsThroughProxy } from "./publish-seeds.js";
+import { ensureDevVars, loadingProgress, publishSeedsThroughProxy } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
 import { readSiteConfigFile } from "./site-config.js";
 import { quietWrangler, spawnWrangler } from "./wrangler.js";
@@ -40,7 +39,6 @@ async function main(argv: string[]): Promise<number> {
   const build = await buildAndReport(values);
   if (await ensureDevVars(path.dirname(path.resolve(values.config))))
     console.log("wrote .dev.vars with a new INGEST_TOKEN for the ingest API (git-ignored)");
-  let progress: ReturnType<typeof startProgress> | undefined;
   // The served site comes from the worker's entry store, so ingests add to the seeds, never replace
   // them. Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder.
   await publishSeedsThroughProxy(
@@ -55,12 +53,7 @@ async function main(argv: string[]): Promise<number> {
     {
       build,
       ...(values.brotli ? { brotli: true } : {}),
-      onProgress: (done, total) => {
-        progress ??= startProgress(process.stderr, total, "local KV: loading");
-        progress.tick(done);
-        if (done === total) progress.done();
-      },
-      onPublishing: () => console.log("local KV: publishing every feed, archive page and category"),
+      ...loadingProgress("local KV"),
     },
   );
 

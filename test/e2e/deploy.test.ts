@@ -1,13 +1,24 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type GetPlatformProxyOptions, getPlatformProxy } from "wrangler";
+import { ingestDocuments } from "../../src/api/ingest.js";
+import { generateDocument } from "../../src/cli/corpus.js";
 import { formatBundleSize, writeRemotePublishConfig } from "../../src/cli/deploy-checks.js";
 import { ROOT } from "../../src/cli/local-stack.js";
+import { publishForDeploy } from "../../src/cli/publish-seeds.js";
+import { readSiteConfigFile } from "../../src/cli/site-config.js";
+import { convertDocument } from "../../src/pipeline.js";
+import { EntryStore } from "../../src/store/entries.js";
+import { findDocument } from "../../src/store/manifest.js";
+import { readDocumentBody, readManifest } from "../../src/store/read.js";
 
 const run = promisify(execFile);
+const SEED = "seeds/000_2cee1c3ee14bd78d.txt";
 let work: string;
 
 beforeEach(async () => {
@@ -77,7 +88,7 @@ describe("writeRemotePublishConfig", () => {
     );
   });
 
-  it("points FEEDS at the account's namespace, keeping the id and an absolute main", async () => {
+  it("points FEEDS and ENTRIES at the account's, keeping the ids and an absolute main", async () => {
     const config = path.join(work, "wrangler.toml");
     await writeFile(config, wranglerToml("0f1e2d3c4b5a69788796a5b4c3d2e1f0"));
     const written = JSON.parse(
@@ -86,8 +97,78 @@ describe("writeRemotePublishConfig", () => {
     expect(written.kv_namespaces).toEqual([
       { binding: "FEEDS", id: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", remote: true },
     ]);
+    // The seeds are loaded into the account's database, whose entries the worker publishes from.
+    expect(written.d1_databases).toEqual([
+      {
+        binding: "ENTRIES",
+        database_name: "edgefeed-entries",
+        database_id: D1_ID,
+        remote: true,
+      },
+    ]);
     expect(written.main).toBe(path.join(work, "src/worker/index.ts"));
   });
+});
+
+describe("publishForDeploy, the deploy's publish, on local bindings", () => {
+  /** The live feed.json's item ids and stored codings, read from the namespace as the worker reads it. */
+  async function liveFeed(
+    proxyOptions: GetPlatformProxyOptions,
+  ): Promise<{ ids: string[]; encodings: string[] }> {
+    const proxy = await getPlatformProxy<Env>(proxyOptions);
+    try {
+      const manifest = await readManifest(proxy.env.FEEDS);
+      const doc = manifest && findDocument(manifest, "feed.json");
+      if (!manifest || !doc) throw new Error("no feed.json published");
+      const version = doc.storedIn ?? manifest.version;
+      const body = await readDocumentBody(proxy.env.FEEDS, version, "feed.json", "gzip");
+      const feed = JSON.parse(gunzipSync(new Uint8Array(body)).toString("utf8"));
+      return {
+        ids: feed.items.map((item: { id: string }) => item.id),
+        encodings: doc.variants.map((v) => v.encoding),
+      };
+    } finally {
+      await proxy.dispose();
+    }
+  }
+
+  it("publishes the seeds from the entry database, so a deploy keeps what the ingest API added", async () => {
+    const seeds = path.join(work, "seeds");
+    await mkdir(seeds);
+    await copyFile(path.join(ROOT, SEED), path.join(seeds, path.basename(SEED)));
+    const proxyOptions: GetPlatformProxyOptions = {
+      configPath: path.join(ROOT, "wrangler.toml"),
+      persist: { path: path.join(work, "state") },
+      remoteBindings: false,
+    };
+    const config = await readSiteConfigFile(path.join(ROOT, "wrangler.toml"));
+    const seedId = convertDocument(await readFile(path.join(ROOT, SEED)), SEED).id;
+    const build = { entries: [], collisions: [], rejected: [] };
+    await publishForDeploy(seeds, config, build, proxyOptions, "first deploy");
+
+    // An article sent to the deployed worker's ingest API (the same code, on the same bindings).
+    const added = generateDocument(7);
+    const addedId = convertDocument(added, "added.txt").id;
+    const proxy = await getPlatformProxy<Env>(proxyOptions);
+    try {
+      const store = new EntryStore(proxy.env.ENTRIES, config.entriesPerFeed);
+      const report = await ingestDocuments(store, proxy.env.FEEDS, config, [
+        { name: "added.txt", bytes: new TextEncoder().encode(added) },
+      ]);
+      expect(report.results.map((r) => r.status)).toEqual(["created"]);
+    } finally {
+      await proxy.dispose();
+    }
+    expect((await liveFeed(proxyOptions)).ids).toEqual(expect.arrayContaining([seedId, addedId]));
+
+    // The next deploy publishes the seeds again: the added article stays in the feeds.
+    await publishForDeploy(seeds, config, build, proxyOptions, "second deploy");
+    const { ids, encodings } = await liveFeed(proxyOptions);
+    expect(ids).toEqual(expect.arrayContaining([seedId, addedId]));
+    expect(ids).toHaveLength(2);
+    // A deploy stores brotli too, whatever the folder's size.
+    expect(encodings).toContain("br");
+  }, 120_000);
 });
 
 describe("formatBundleSize", () => {
