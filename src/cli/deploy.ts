@@ -1,7 +1,8 @@
 /**
  * @module cli/deploy — `npm run deploy`: builds seeds/, checks the worker's bundle against Cloudflare's
- * size limits, loads the seeds into the account's ENTRIES database and publishes the site from it to its
- * FEEDS namespace (what `npm start` does locally, through remote bindings), then deploys the worker.
+ * size limits, deploys the worker, then loads the seeds into the account's ENTRIES database and
+ * publishes the site from it to its FEEDS namespace (what `npm start` does locally, through remote
+ * bindings).
  * Publishing from the database, under its publishing lease, keeps every article the ingest API added and
  * never writes over a publish the worker has in progress.
  *
@@ -68,11 +69,16 @@ async function main(argv: string[]): Promise<number> {
   if (overFree)
     console.warn("the bundle is over the Workers Free limit: it deploys on Workers Paid only");
 
+  // The worker first, then the publish: a worker reads what older versions of itself published, not
+  // always what newer ones publish (a pointer split into more shelves, say), so the old worker must
+  // never serve a new publish. Until the publish lands, the new worker serves the old one.
+  const deployed = await runWrangler(["deploy", "--config", values.config]);
+  if (deployed !== 0) return deployed;
   await publishForDeploy(values.seeds, config, build, {
     configPath: publishConfig as string,
     remoteBindings: true,
   });
-  return runWrangler(["deploy", "--config", values.config]);
+  return 0;
 }
 
 await runCommand("deploy", main);
