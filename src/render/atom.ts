@@ -7,6 +7,7 @@ import { type FeedInfo, historyLinks, MEDIA_TYPES, otherFormats } from "./feed-i
 import { type FeedFrame, type FeedParts, joinFeedParts } from "./parts.js";
 import {
   cdataElement,
+  cdataText,
   emptyElement,
   openTag,
   parentElement,
@@ -52,6 +53,15 @@ export function renderAtomEntry(entry: Entry): string {
     cdataElement("content", entry.contentHtml, { type: "html" }),
   ];
   return parentElement("entry", children, { "xml:lang": entry.language });
+}
+
+/**
+ * The article's HTML as `renderAtomEntry` wrote it into an entry (its content, the entry's one CDATA
+ * text); undefined when the XML holds none.
+ * @example atomEntryContent(renderAtomEntry(entry)) === entry.contentHtml // true
+ */
+export function atomEntryContent(entryXml: string): string | undefined {
+  return cdataText(entryXml);
 }
 
 /**

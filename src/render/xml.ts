@@ -31,13 +31,31 @@ export function textElement(
     : `<${name}${attrs}>${escapeXml(text)}</${name}>`;
 }
 
+const CDATA_OPEN = "<![CDATA[";
+const CDATA_CLOSE = "]]>";
+/** A `]]>` in the text: the section ends after `]]`, and a new one starts before `>`. */
+const CDATA_SPLIT = `]]${CDATA_CLOSE}${CDATA_OPEN}>`;
+
 /**
  * An element whose (large, markup-heavy) text is a CDATA section: no escaping pass over it, and a
  * smaller feed. A `]]>` inside is split across two sections, so no text can end the section early.
  * @example cdataElement("content", "<p>a]]>b</p>") // "<content><![CDATA[<p>a]]]]><![CDATA[>b</p>]]></content>"
  */
 export function cdataElement(name: string, text: string, attributes?: Attributes): string {
-  return `<${name}${attributeText(attributes)}><![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]></${name}>`;
+  const sections = text.replaceAll(CDATA_CLOSE, CDATA_SPLIT);
+  return `<${name}${attributeText(attributes)}>${CDATA_OPEN}${sections}${CDATA_CLOSE}</${name}>`;
+}
+
+/**
+ * The text given to the one `cdataElement` in `xml` (from its first section's start to its last one's
+ * end, the sections joined again); undefined when `xml` has none.
+ * @example cdataText(cdataElement("content", "<p>a]]>b</p>")) // "<p>a]]>b</p>"
+ */
+export function cdataText(xml: string): string | undefined {
+  const start = xml.indexOf(CDATA_OPEN);
+  const end = xml.lastIndexOf(CDATA_CLOSE);
+  if (start < 0 || end < start + CDATA_OPEN.length) return undefined;
+  return xml.slice(start + CDATA_OPEN.length, end).replaceAll(CDATA_SPLIT, CDATA_CLOSE);
 }
 
 /** An empty element: `<link href="…"/>`. */

@@ -424,25 +424,39 @@ describe("EntryStore.unlock", () => {
 });
 
 describe("entries saved with compressed pieces", () => {
-  it("keep no piece texts in their rows, and read back pieces that give the texts", async () => {
+  it("keep no piece texts and no article HTML in their rows, and read back whole", async () => {
     const store = new EntryStore(env.ENTRIES, 4);
     const renderKey = await renderKeyOf(CONFIG);
-    const first = await write(entry(1));
-    expect(await store.createMany([first])).toBe(1);
-    expect(await store.save(await write(entry(2)), null)).toBe("created");
-    expect(await store.save(await write(entry(3), false), null)).toBe("created");
+    // Article 2's HTML holds what CDATA escapes, and an update replaces article 1.
+    const articles = [
+      entry(1, "<p>First version.</p>"),
+      entry(2, "<p>a ]]> b ]]]]> c</p>"),
+      entry(3),
+    ];
+    expect(await store.createMany([await write(articles[0] as Entry)])).toBe(1);
+    articles[0] = { ...(articles[0] as Entry), contentHtml: "<p>Corrected.</p>" };
+    const known = await store.find((articles[0] as Entry).id);
+    expect(await store.save(await write(articles[0] as Entry), known)).toBe("updated");
+    expect(await store.save(await write(articles[1] as Entry), null)).toBe("created");
+    expect(await store.save(await write(articles[2] as Entry, false), null)).toBe("created");
     const texts = await env.ENTRIES.prepare(
-      "SELECT id, length(atom) + length(rss) + length(json) AS n FROM entries ORDER BY id",
-    ).all<{ id: string; n: number }>();
+      "SELECT id, length(atom) + length(rss) + length(json) AS n, json_type(entry, '$.contentHtml') AS html FROM entries ORDER BY id",
+    ).all<{ id: string; n: number; html: string | null }>();
     expect(texts.results.map((r) => r.n > 0)).toEqual([false, false, true]);
+    // The Atom piece holds the HTML: the entry keeps it only when no compressed pieces do.
+    expect(texts.results.map((r) => r.html)).toEqual([null, null, "text"]);
+    const whole = await store.positioned(1, 3);
+    expect(new Map(whole.map((row) => [row.id, row.entry]))).toEqual(
+      new Map(articles.map((a) => [a.id, a])),
+    );
 
     // Read back whole from D1 (without a render key no cached pieces are used).
     const rows = await store.positioned(1, 3);
     expect(rows.map((row) => row.renderKey)).toEqual([renderKey, renderKey, renderKey]);
     const byId = new Map(rows.map((row) => [row.id, row.pieces]));
-    for (const n of [1, 2, 3]) {
-      const expected = renderEntryPieces(entry(n), CONFIG);
-      const pieces = byId.get(entry(n).id);
+    for (const article of articles) {
+      const expected = renderEntryPieces(article, CONFIG);
+      const pieces = byId.get(article.id);
       expect([pieces?.atom, pieces?.rss, pieces?.json]).toEqual([
         expected.atom,
         expected.rss,

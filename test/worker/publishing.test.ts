@@ -2,7 +2,7 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { deleteArticle, ingestDocuments } from "../../src/api/ingest.js";
-import { renderEntryPieces } from "../../src/publish.js";
+import { compressEntryPieces, renderEntryPieces } from "../../src/publish.js";
 import { CATEGORY_SHELVES, publishChanges, publishFromStore, renderKeyOf } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import {
@@ -30,6 +30,7 @@ import { pruneVersions, publishVersion, readLiveManifest } from "../../src/store
 import { createApp } from "../../src/worker/app.js";
 import {
   CONFIG,
+  decodeBody,
   ENTRIES,
   HOUR,
   identityAndGzip,
@@ -487,6 +488,48 @@ describe("publishChanges", () => {
       expect(head.headers.get("Content-Length"), path).toBe(String(body.length));
       expect(doc?.variants[0]?.size, path).toBe(body.length);
     }
+  });
+
+  it("renders stored entries again when the settings change, their HTML read back from the Atom piece", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    const renderKey = await renderKeyOf(CONFIG);
+    const entries = [1, 2].map((n) => ({
+      ...makeEntry(n, PUBLISHED_MS + n * 60_000),
+      authors: [],
+      contentHtml: `<p>Article ${n} ends a ]]> CDATA section, and says "so".</p>`,
+    }));
+    for (const entry of entries) {
+      const pieces = renderEntryPieces(entry, CONFIG);
+      const compressed = await compressEntryPieces(pieces);
+      const write = {
+        entry,
+        documentHash: `document-${entry.id}`,
+        categories: [],
+        pieces: { ...pieces, compressed },
+        renderKey,
+      };
+      expect(await store.save(write, null)).toBe("created");
+    }
+    await publishChanges(store, env.FEEDS, CONFIG, { now: PUBLISHED_MS, encodings: ["gzip"] });
+    // Another fallback author: every stored piece is rendered again from its entry.
+    const settings = { ...CONFIG, author: "Another desk" };
+    expect(await renderKeyOf(settings)).not.toBe(renderKey);
+    // (A full publish, as a deploy's: a config change shows at the next publish.)
+    await publishChanges(store, env.FEEDS, settings, {
+      now: PUBLISHED_MS,
+      full: true,
+      encodings: ["gzip"],
+    });
+    const rss = await decodeBody(
+      await request("/feed.rss", { headers: { "Accept-Encoding": "gzip" } }),
+    );
+    expect(rss.match(/<dc:creator>Another desk<\/dc:creator>/g)).toHaveLength(2);
+    const json = JSON.parse(
+      await decodeBody(await request("/feed.json", { headers: { "Accept-Encoding": "gzip" } })),
+    ) as { items: { id: string; content_html: string }[] };
+    expect(new Map(json.items.map((item) => [item.id, item.content_html]))).toEqual(
+      new Map(entries.map((entry) => [entry.id, entry.contentHtml])),
+    );
   });
 
   it("answers 503, not a broken body, when a stored gzip body no longer decodes", async () => {
