@@ -6,8 +6,9 @@
  * Publishing from the database, under its publishing lease, keeps every article the ingest API added and
  * never writes over a publish the worker has in progress.
  *
- * usage: tsx src/cli/deploy.ts [--dry-run] [--seeds DIR] [--out DIR] [--config FILE] [--outdir DIR]
+ * usage: tsx src/cli/deploy.ts [--dry-run] [--seeds DIR] [--out DIR] [--config FILE] [--outdir DIR] [--brotli]
  *   --dry-run   build and bundle only: no account, no network
+ *   --brotli    store brotli variants whatever the folder's size (by default only up to 100 documents)
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: "string", default: "out" },
       config: { type: "string", default: "wrangler.toml" },
       outdir: { type: "string", default: ".wrangler/deploy/bundle" },
+      brotli: { type: "boolean" },
     },
     strict: true,
   });
@@ -74,10 +76,13 @@ async function main(argv: string[]): Promise<number> {
   // never serve a new publish. Until the publish lands, the new worker serves the old one.
   const deployed = await runWrangler(["deploy", "--config", values.config]);
   if (deployed !== 0) return deployed;
-  await publishForDeploy(values.seeds, config, build, {
-    configPath: publishConfig as string,
-    remoteBindings: true,
-  });
+  await publishForDeploy(
+    values.seeds,
+    config,
+    build,
+    { configPath: publishConfig as string, remoteBindings: true },
+    { ...(values.brotli ? { brotli: true } : {}) },
+  );
   return 0;
 }
 

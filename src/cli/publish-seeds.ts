@@ -24,12 +24,12 @@ import { listSeedFiles } from "./seeds.js";
 const SEED_BATCH = 200;
 
 /**
- * Up to this many seed documents, `npm start` also stores brotli variants. Brotli at quality 11 costs
- * about a second of CPU per megabyte, and a 1,000-document site publishes some 200 MB of feeds
- * (archive pages and category feeds): minutes. Above it, brotli clients get gzip locally, as they do
- * after any ingest; a deploy's publish still makes brotli.
+ * Up to this many seed documents, `npm start` and `npm run deploy` also store brotli variants. Brotli
+ * at quality 11 costs one to two seconds of CPU per megabyte, and a 1,000-document site publishes
+ * some 200 MB of feeds (archive pages and category feeds): minutes; 100,000 documents, hours. Above
+ * it, brotli clients get gzip, as they do after any ingest.
  */
-export const LOCAL_BROTLI_MAX_DOCUMENTS = 100;
+export const BROTLI_MAX_DOCUMENTS = 100;
 
 /** How a seed is named in messages and in the store: its path as the user would type it. */
 function seedName(seedsDir: string, relative: string): string {
@@ -97,7 +97,7 @@ export interface SeedPublishOptions {
    * entry is stored from these very bytes is known unchanged without converting it.
    */
   readonly build?: BuildFindings;
-  /** Store brotli variants too. Default: only for folders of up to LOCAL_BROTLI_MAX_DOCUMENTS. */
+  /** Store brotli variants too. Default: only for folders of up to BROTLI_MAX_DOCUMENTS. */
   readonly brotli?: boolean;
   /** Called after each batch with the documents done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -153,7 +153,7 @@ export async function publishSeeds(
     }
     options.onProgress?.(batch.done, batch.total);
   }
-  const brotli = options.brotli ?? total <= LOCAL_BROTLI_MAX_DOCUMENTS;
+  const brotli = options.brotli ?? total <= BROTLI_MAX_DOCUMENTS;
   options.onPublishing?.();
   const { seq } = await store.state();
   const published = await publishChanges(store, kv, config, {
@@ -242,19 +242,19 @@ export async function publishSeedsThroughProxy(
 
 /**
  * The publish `npm run deploy` makes, through the bindings `proxyOptions` name (the account's, remote):
- * the seeds loaded into the entry database and the site published from it, brotli included whatever
- * the folder's size, since the site is served from it for long.
+ * the seeds loaded into the entry database and the site published from it.
  */
 export function publishForDeploy(
   seedsDir: string,
   config: SiteConfig,
   build: BuildFindings,
   proxyOptions: GetPlatformProxyOptions,
-  where = "Cloudflare",
+  options: Pick<SeedPublishOptions, "brotli"> & { readonly where?: string } = {},
 ): Promise<SeedPublishReport> {
+  const where = options.where ?? "Cloudflare";
   return publishSeedsThroughProxy(seedsDir, config, proxyOptions, where, {
     build,
-    brotli: true,
+    ...(options.brotli !== undefined ? { brotli: options.brotli } : {}),
     ...loadingProgress(where),
   });
 }

@@ -144,7 +144,7 @@ describe("publishForDeploy, the deploy's publish, on local bindings", () => {
     const config = await readSiteConfigFile(path.join(ROOT, "wrangler.toml"));
     const seedId = convertDocument(await readFile(path.join(ROOT, SEED)), SEED).id;
     const build = { entries: [], collisions: [], rejected: [] };
-    await publishForDeploy(seeds, config, build, proxyOptions, "first deploy");
+    await publishForDeploy(seeds, config, build, proxyOptions, { where: "first deploy" });
 
     // An article sent to the deployed worker's ingest API (the same code, on the same bindings).
     const added = generateDocument(7);
@@ -162,11 +162,11 @@ describe("publishForDeploy, the deploy's publish, on local bindings", () => {
     expect((await liveFeed(proxyOptions)).ids).toEqual(expect.arrayContaining([seedId, addedId]));
 
     // The next deploy publishes the seeds again: the added article stays in the feeds.
-    await publishForDeploy(seeds, config, build, proxyOptions, "second deploy");
+    await publishForDeploy(seeds, config, build, proxyOptions, { where: "second deploy" });
     const { ids, encodings } = await liveFeed(proxyOptions);
     expect(ids).toEqual(expect.arrayContaining([seedId, addedId]));
     expect(ids).toHaveLength(2);
-    // A deploy stores brotli too, whatever the folder's size.
+    // A small folder's deploy stores brotli too (a large one's only when asked: --brotli).
     expect(encodings).toContain("br");
   }, 120_000);
 });
