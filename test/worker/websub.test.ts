@@ -5,6 +5,10 @@
 import { env, reset } from "cloudflare:test";
 import { XMLParser } from "fast-xml-parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ingestDocuments } from "../../src/api/ingest.js";
+import { readSiteConfig } from "../../src/config.js";
+import { publishChanges, type SitePublishOptions } from "../../src/site.js";
+import { EntryStore } from "../../src/store/entries.js";
 import { postDocuments, request, seed } from "./helpers.js";
 
 const HUB = "https://hub.example/";
@@ -117,6 +121,37 @@ describe("WebSub with WEBSUB_HUB set", () => {
         ...formats("feed"),
       ].sort(),
     );
+  });
+});
+
+describe("a hub configured after a large site was published", () => {
+  /** The seeds as the ingest code takes them, then a publish with `options`, as the worker's own. */
+  async function ingestThenPublish(
+    texts: readonly string[],
+    options: Partial<SitePublishOptions> = {},
+  ): Promise<void> {
+    const config = readSiteConfig({ ...HUB_ENV });
+    const store = new EntryStore(env.ENTRIES, config.entriesPerFeed);
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const documents = texts.map((text, i) => ({ name: `late-${i}.txt`, bytes: bytes(text) }));
+    await ingestDocuments(store, env.FEEDS, config, documents, { publish: false });
+    await publishChanges(store, env.FEEDS, config, { now: Date.now(), ...options });
+  }
+
+  it("is named by what each ingest publishes, and everywhere once a publish of a small enough site is full", async () => {
+    await ingest(ARCHIVE_OF_51, env);
+    // Over the limit (52 entries, at most 51 republished in full): the ingest publishes what it
+    // changed, with the hub, and leaves the archive page and the untouched category as they were.
+    await ingestThenPublish([seed(52, { tag: "Sports" })], { fullRepublishMaxEntries: 51 });
+    for (const path of ["/feed.atom", "/feed.json", "/category/sports.rss"])
+      expect(await hubsNamed(path), path).toEqual([HUB]);
+    for (const path of ["/archive/1.atom", "/category/world.rss"])
+      expect(await hubsNamed(path), path).toEqual([]);
+    // The live version still says it was rendered without the hub: the next publish allowed to be
+    // full (53 entries, the default limit) renders every feed again.
+    await ingestThenPublish([seed(53, { tag: "Sports" })]);
+    for (const path of ["/archive/1.atom", "/category/world.rss", "/feed.json"])
+      expect(await hubsNamed(path), path).toEqual([HUB]);
   });
 });
 
