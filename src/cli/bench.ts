@@ -25,6 +25,7 @@ import { renderRss, renderRssItem } from "../render/rss.js";
 import { buildSite, DEFAULT_CACHE_DIR } from "./build.js";
 import { convertFile } from "./convert.js";
 import { generateDocument, writeCorpus } from "./corpus.js";
+import { formatD1Size, measureD1Size } from "./d1-size-bench.js";
 import { measureIngestCpu, type RequestCpu } from "./ingest-bench.js";
 import { hasWrk, type LoadClientName, type LoadFigures, loadUrl } from "./load-client.js";
 import { startLocalStack } from "./local-stack.js";
@@ -403,6 +404,8 @@ const USAGE = `npm run bench -- [options]   (a benchmark: prints figures, never 
   --ingests N            worker CPU: ingests, then as many corrections, profiled in workerd (0 skips; default 20)
   --site-entries N       entries loaded into the site before those ingests (default 10,000)
   --storage              measure D1, KV and R2 as entry storage instead
+  --d1-size              measure how big D1 grows, and the rows it bills, instead
+  --d1-entries N         articles loaded for --d1-size (default 1,000)
   --chart-only           redraw README.bench.svg from the last results
   -h, --help             this text`;
 
@@ -423,6 +426,8 @@ async function main(): Promise<void> {
       ingests: { type: "string", default: "20" },
       "site-entries": { type: "string", default: "10000" },
       storage: { type: "boolean", default: false },
+      "d1-size": { type: "boolean", default: false },
+      "d1-entries": { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: true,
@@ -451,6 +456,12 @@ async function main(): Promise<void> {
     const last = JSON.parse(await readFile(RESULTS_FILE, "utf8"));
     await writeFile(CHART_FILE, renderChart(last.sizes, last.machine, last.date));
     console.log(`chart: ${CHART_FILE}`);
+    return;
+  }
+  if (values["d1-size"]) {
+    // The entry database's size and rows written per article: see d1-size-bench.ts.
+    for (const line of formatD1Size(await measureD1Size(Number(values["d1-entries"]))))
+      console.log(line);
     return;
   }
   if (values.storage) {

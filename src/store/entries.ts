@@ -226,8 +226,8 @@ type StoredEntryJson = Omit<Entry, "contentHtml"> & { readonly contentHtml?: str
 /**
  * The entry's JSON for its row. Saved with compressed pieces, it leaves out the article's HTML, which
  * the Atom piece holds verbatim (as CDATA) and gives back when the entry is read whole (`withArticle`):
- * the HTML was more than half of a row (100,000 of the bench's articles: 4.5 GB of D1 with it, 1.8
- * without).
+ * the HTML was more than half of a row (100,000 of the bench's articles: 4.5 GB of D1 with it, 2.0
+ * without; `npm run bench -- --d1-size`).
  */
 function storedEntryJson(write: EntryWrite): string {
   const { contentHtml, ...rest } = write.entry;
