@@ -110,28 +110,28 @@ describe("writeRemotePublishConfig", () => {
   });
 });
 
-describe("publishForDeploy, the deploy's publish, on local bindings", () => {
-  /** The live feed.json's item ids and stored codings, read from the namespace as the worker reads it. */
-  async function liveFeed(
-    proxyOptions: GetPlatformProxyOptions,
-  ): Promise<{ ids: string[]; encodings: string[] }> {
-    const proxy = await getPlatformProxy<Env>(proxyOptions);
-    try {
-      const manifest = await readManifest(proxy.env.FEEDS);
-      const doc = manifest && findDocument(manifest, "feed.json");
-      if (!manifest || !doc) throw new Error("no feed.json published");
-      const version = doc.storedIn ?? manifest.version;
-      const body = await readDocumentBody(proxy.env.FEEDS, version, "feed.json", "gzip");
-      const feed = JSON.parse(gunzipSync(new Uint8Array(body)).toString("utf8"));
-      return {
-        ids: feed.items.map((item: { id: string }) => item.id),
-        encodings: doc.variants.map((v) => v.encoding),
-      };
-    } finally {
-      await proxy.dispose();
-    }
+/** The live feed.json's item ids and stored codings, read from the namespace as the worker reads it. */
+async function liveFeed(
+  proxyOptions: GetPlatformProxyOptions,
+): Promise<{ ids: string[]; encodings: string[] }> {
+  const proxy = await getPlatformProxy<Env>(proxyOptions);
+  try {
+    const manifest = await readManifest(proxy.env.FEEDS);
+    const doc = manifest && findDocument(manifest, "feed.json");
+    if (!manifest || !doc) throw new Error("no feed.json published");
+    const version = doc.storedIn ?? manifest.version;
+    const body = await readDocumentBody(proxy.env.FEEDS, version, "feed.json", "gzip");
+    const feed = JSON.parse(gunzipSync(new Uint8Array(body)).toString("utf8"));
+    return {
+      ids: feed.items.map((item: { id: string }) => item.id),
+      encodings: doc.variants.map((v) => v.encoding),
+    };
+  } finally {
+    await proxy.dispose();
   }
+}
 
+describe("publishForDeploy, the deploy's publish, on local bindings", () => {
   it("publishes the seeds from the entry database, so a deploy keeps what the ingest API added", async () => {
     const seeds = path.join(work, "seeds");
     await mkdir(seeds);
@@ -168,6 +168,30 @@ describe("publishForDeploy, the deploy's publish, on local bindings", () => {
     expect(ids).toHaveLength(2);
     // A small folder's deploy stores brotli too (a large one's only when asked: --brotli).
     expect(encodings).toContain("br");
+  }, 120_000);
+});
+
+describe("publishForDeploy on a folder of more than 100 documents", () => {
+  it("stores no brotli copies unless asked (quality 11 would take hours on a large archive)", async () => {
+    const seeds = path.join(work, "seeds");
+    await mkdir(seeds);
+    const T0 = Date.UTC(2021, 11, 15);
+    for (let n = 1; n <= 101; n++)
+      await writeFile(
+        path.join(seeds, `${String(n).padStart(3, "0")}.txt`),
+        `<!--${T0 + n * 60_000}-->\n[Article ${n}](https://news.example/${n}.html)\n------\n<p>Body of article ${n}.</p>\n`,
+      );
+    const proxyOptions: GetPlatformProxyOptions = {
+      configPath: path.join(ROOT, "wrangler.toml"),
+      persist: { path: path.join(work, "state") },
+      remoteBindings: false,
+    };
+    const config = await readSiteConfigFile(path.join(ROOT, "wrangler.toml"));
+    const build = { entries: [], collisions: [], rejected: [] };
+    const report = await publishForDeploy(seeds, config, build, proxyOptions, { where: "deploy" });
+    expect(report.counts.created).toBe(101);
+    expect(report.brotli).toBe(false);
+    expect((await liveFeed(proxyOptions)).encodings).toEqual(["identity", "gzip"]);
   }, 120_000);
 });
 
