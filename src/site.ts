@@ -72,7 +72,7 @@ export const OPML_PATH = "feeds.opml";
 /** How many removals the Atom subscription feed announces. */
 export const TOMBSTONES_SHOWN = 50;
 /** Bumped when the renderers change what pieces look like: stored pieces are then rendered again. */
-const RENDERER_VERSION = 1;
+export const RENDERER_VERSION = 1;
 
 /**
  * A category's slug for its URL: its term, lower-cased, with anything but letters and digits turned
