@@ -88,12 +88,14 @@ async function sizesOf(file: string): Promise<Pick<D1SizeReport, "fileBytes" | "
 }
 
 /**
- * Loads `entries` generated documents into a fresh local D1 and measures it.
- * @example (await measureD1Size(1000)).fileBytes / 1000 // bytes a row
+ * Loads `entries` generated documents through the ingest code into the local D1 kept under `persist`,
+ * then ingests one more with its publish; what D1 said it wrote. The bindings are closed on return,
+ * so the database file can be read.
  */
-export async function measureD1Size(entries = 1_000): Promise<D1SizeReport> {
-  quietWrangler();
-  const persist = await mkdtemp(path.join(tmpdir(), "edgefeed-d1-size-"));
+async function loadThroughIngest(
+  persist: string,
+  entries: number,
+): Promise<Omit<D1SizeReport, "fileBytes" | "tables">> {
   const { getPlatformProxy } = await import("wrangler");
   const configPath = path.join(ROOT, "wrangler.toml");
   const config = await readSiteConfigFile(configPath);
@@ -124,16 +126,23 @@ export async function measureD1Size(entries = 1_000): Promise<D1SizeReport> {
     const before = counting.written();
     await ingestDocuments(store, proxy.env.FEEDS, config, [documentOf(entries)]);
     const rowsWrittenPerIngest = counting.written() - before;
-    await proxy.dispose();
-    return {
-      entries,
-      documentChars,
-      ...(await sizesOf(await databaseFile(persist))),
-      rowsWrittenPerDocument,
-      rowsWrittenPerIngest,
-    };
+    return { entries, documentChars, rowsWrittenPerDocument, rowsWrittenPerIngest };
   } finally {
-    await proxy.dispose().catch(() => {});
+    await proxy.dispose();
+  }
+}
+
+/**
+ * Loads `entries` generated documents into a fresh local D1 and measures it.
+ * @example (await measureD1Size(1000)).fileBytes / 1000 // bytes a row
+ */
+export async function measureD1Size(entries = 1_000): Promise<D1SizeReport> {
+  quietWrangler();
+  const persist = await mkdtemp(path.join(tmpdir(), "edgefeed-d1-size-"));
+  try {
+    const loaded = await loadThroughIngest(persist, entries);
+    return { ...loaded, ...(await sizesOf(await databaseFile(persist))) };
+  } finally {
     await rm(persist, { recursive: true, force: true });
   }
 }
