@@ -538,7 +538,7 @@ export async function publishFromStore(
   await store.saveCompressed(plan.backfill.splice(0));
   // What every document was rendered with: a publish that rendered only some with new settings
   // leaves the live key, so the next full publish still renders the rest.
-  const renderedWith = plan.full || live === null ? siteKey : live.renderKey;
+  const renderedWith = plan.full ? siteKey : live?.renderKey;
   const report = await publishVersion(
     kv,
     prepared,
