@@ -110,6 +110,21 @@ describe("writeRemotePublishConfig", () => {
   });
 });
 
+/**
+ * What a deploy's publish takes, for local bindings in this test's folder: the proxy's options, the
+ * site's settings, and a build that found nothing (every seed is converted).
+ */
+async function localDeploy() {
+  const configPath = path.join(ROOT, "wrangler.toml");
+  const proxyOptions: GetPlatformProxyOptions = {
+    configPath,
+    persist: { path: path.join(work, "state") },
+    remoteBindings: false,
+  };
+  const build = { entries: [], collisions: [], rejected: [] };
+  return { proxyOptions, config: await readSiteConfigFile(configPath), build };
+}
+
 /** The live feed.json's item ids and stored codings, read from the namespace as the worker reads it. */
 async function liveFeed(
   proxyOptions: GetPlatformProxyOptions,
@@ -136,14 +151,8 @@ describe("publishForDeploy, the deploy's publish, on local bindings", () => {
     const seeds = path.join(work, "seeds");
     await mkdir(seeds);
     await copyFile(path.join(ROOT, SEED), path.join(seeds, path.basename(SEED)));
-    const proxyOptions: GetPlatformProxyOptions = {
-      configPath: path.join(ROOT, "wrangler.toml"),
-      persist: { path: path.join(work, "state") },
-      remoteBindings: false,
-    };
-    const config = await readSiteConfigFile(path.join(ROOT, "wrangler.toml"));
+    const { proxyOptions, config, build } = await localDeploy();
     const seedId = convertDocument(await readFile(path.join(ROOT, SEED)), SEED).id;
-    const build = { entries: [], collisions: [], rejected: [] };
     await publishForDeploy(seeds, config, build, proxyOptions, { where: "first deploy" });
 
     // An article sent to the deployed worker's ingest API (the same code, on the same bindings).
@@ -181,13 +190,7 @@ describe("publishForDeploy on a folder of more than 100 documents", () => {
         path.join(seeds, `${String(n).padStart(3, "0")}.txt`),
         `<!--${T0 + n * 60_000}-->\n[Article ${n}](https://news.example/${n}.html)\n------\n<p>Body of article ${n}.</p>\n`,
       );
-    const proxyOptions: GetPlatformProxyOptions = {
-      configPath: path.join(ROOT, "wrangler.toml"),
-      persist: { path: path.join(work, "state") },
-      remoteBindings: false,
-    };
-    const config = await readSiteConfigFile(path.join(ROOT, "wrangler.toml"));
-    const build = { entries: [], collisions: [], rejected: [] };
+    const { proxyOptions, config, build } = await localDeploy();
     const report = await publishForDeploy(seeds, config, build, proxyOptions, { where: "deploy" });
     expect(report.counts.created).toBe(101);
     expect(report.brotli).toBe(false);
