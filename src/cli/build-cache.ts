@@ -7,9 +7,8 @@
  * The whole cache is dropped when the code, the dependencies or the site's settings change.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
 import { writeFileAtomic } from "./write-atomic.js";
 
@@ -87,45 +86,6 @@ function fromRow(row: Row): [string, CachedFile] {
 /** The hash a document is cached under. */
 export function contentHash(bytes: Uint8Array): string {
   return createHash("sha1").update(bytes).digest("hex");
-}
-
-/**
- * Source that cannot change what a document converts to (its entry key or its rejection): the
- * renderers, the worker, storage and the CLI. Everything else under src/ is fingerprinted, so a
- * new conversion module is covered without being listed.
- */
-const NOT_CONVERSION =
-  /^(cli|worker|store|api|render)\/|^(publish|site|pieces|gzip-join|websub|bytes|lru)\.ts$/;
-
-async function hashTree(dir: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile() && e.name.endsWith(".ts"))
-    .filter(
-      (e) =>
-        !NOT_CONVERSION.test(
-          path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"),
-        ),
-    )
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-  for (const file of files) hash.update(file.slice(dir.length)).update(await readFile(file));
-}
-
-/**
- * What the cached results depend on: the conversion code, the exact dependency versions (a new
- * cheerio may clean differently) and the site's settings.
- */
-export async function buildFingerprint(config: SiteConfig, projectRoot: string): Promise<string> {
-  const hash = createHash("sha256");
-  await hashTree(path.join(projectRoot, "src"), hash);
-  try {
-    hash.update(await readFile(path.join(projectRoot, "package-lock.json")));
-  } catch {
-    hash.update("no lockfile");
-  }
-  hash.update(JSON.stringify(config));
-  return hash.digest("hex");
 }
 
 /** The cache of one build folder; empty when missing, unreadable or made by other code or settings. */

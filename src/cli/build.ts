@@ -6,20 +6,14 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { SiteConfig } from "../config.js";
 import type { Entry, EntryKey } from "../entry.js";
 import { DocumentError } from "../errors.js";
 import { type Collision, mergeEntries } from "../pipeline.js";
 import { renderSite, type SiteDocument } from "../publish.js";
-import {
-  BuildCache,
-  buildFingerprint,
-  type CachedFile,
-  type ConvertResult,
-  contentHash,
-} from "./build-cache.js";
+import { BuildCache, type CachedFile, type ConvertResult, contentHash } from "./build-cache.js";
 import { ConvertPool, convertFile, convertToResult, defaultThreads } from "./convert.js";
+import { buildFingerprint, PROJECT_ROOT } from "./fingerprint.js";
 import { NewestEntries } from "./newest-entries.js";
 import { listSeedFiles } from "./seeds.js";
 import { writeFileAtomic } from "./write-atomic.js";
@@ -60,7 +54,6 @@ export interface BuildReport {
   readonly written: readonly string[];
 }
 
-const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const DEFAULT_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules/.cache/edgefeed");
 /** Below this many documents to convert, threads cost more to start than they save. */
 const THREADS_FROM = 1000;

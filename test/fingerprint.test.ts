@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildFingerprint } from "../src/cli/build-cache.js";
+import { buildFingerprint, publishFingerprint } from "../src/cli/fingerprint.js";
 import { readSiteConfig } from "../src/config.js";
 
 const config = readSiteConfig({ SITE_URL: "https://news.example/", FEED_TITLE: "T" });
@@ -53,5 +53,35 @@ describe("buildFingerprint (when the incremental build cache is dropped)", () =>
       await writeFile(path.join(root, file), "// changed\n");
     }
     expect(await buildFingerprint(config, root)).toBe(before);
+  });
+});
+
+describe("publishFingerprint (when npm start and npm run deploy render every document again)", () => {
+  it("changes with any source, the renderers, the worker and the CLI included, the lockfile and the settings", async () => {
+    let last = await publishFingerprint(config, root);
+    expect(last).toMatch(/^[0-9a-f]{16}$/);
+    for (const file of [
+      "src/render/atom.ts",
+      "src/worker/app.ts",
+      "src/cli/start.ts",
+      "src/document.ts",
+    ]) {
+      await writeFile(path.join(root, file), "// changed\n");
+      const next = await publishFingerprint(config, root);
+      expect(next, file).not.toBe(last);
+      last = next;
+    }
+    await writeFile(path.join(root, "package-lock.json"), '{"feed":"5"}');
+    const afterLock = await publishFingerprint(config, root);
+    expect(afterLock).not.toBe(last);
+    expect(await publishFingerprint({ ...config, author: "Another desk" }, root)).not.toBe(
+      afterLock,
+    );
+  });
+
+  it("stays the same for the same checkout and settings (a restart renders only what changed)", async () => {
+    const before = await publishFingerprint(config, root);
+    await writeFile(path.join(root, "README.md"), "docs are not code\n");
+    expect(await publishFingerprint(config, root)).toBe(before);
   });
 });
