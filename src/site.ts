@@ -123,6 +123,14 @@ export interface SitePublishOptions {
    */
   readonly fullRepublishMaxEntries?: number;
   /**
+   * What made this publish besides the entries, when a CLI publishes (`npm start`, `npm run deploy`):
+   * the source, dependencies and settings it ran with (cli/fingerprint's publishFingerprint). A live
+   * version recorded with another key (or none) is rendered again in full, whatever the site's size,
+   * as is one whose settings differ; with the same key, only what the store's changes made stale is.
+   * The version records it; a publish without one (the worker's) carries the live version's.
+   */
+  readonly sourceKey?: string;
+  /**
    * Codings to pre-compress into, beyond identity. Default: gzip and brotli in full publishes, gzip
    * alone in the others (see INGEST_ENCODINGS).
    */
@@ -152,6 +160,8 @@ export interface SitePublishReport extends PublishReport {
   readonly seq: number;
   /** Documents rendered (the rest were carried over). */
   readonly rendered: number;
+  /** Whether every document was rendered (see SitePublishOptions.full and sourceKey). */
+  readonly full: boolean;
   /** Paths of the feed documents whose content changed, for WebSub pings. */
   readonly changedFeeds: readonly string[];
 }
@@ -345,11 +355,16 @@ async function planSite(
       openFrom: completePages * pageSize + 1,
     }));
   const settingsChanged = live !== null && live.renderKey !== options.siteKey;
+  // A CLI publish renders everything when its code or settings are not the live version's; the
+  // worker's, after a settings change, only while that stays within one request's means.
+  const byCli = options.sourceKey !== undefined;
   const full =
     options.full === true ||
     live === null ||
+    (byCli && live.sourceKey !== options.sourceKey) ||
     (settingsChanged &&
-      reads.count.entries <= (options.fullRepublishMaxEntries ?? FULL_REPUBLISH_MAX_ENTRIES));
+      (byCli ||
+        reads.count.entries <= (options.fullRepublishMaxEntries ?? FULL_REPUBLISH_MAX_ENTRIES)));
   const dirty = new Set(reads.dirty);
   // Current pieces stored without their compressed forms are compressed once per publish, and kept.
   const compressedNow = new Map<string, Promise<EntryPieces>>();
@@ -539,6 +554,7 @@ export async function publishFromStore(
   // What every document was rendered with: a publish that rendered only some with new settings
   // leaves the live key, so the next full publish still renders the rest.
   const renderedWith = plan.full ? siteKey : live?.renderKey;
+  const sourceKey = options.sourceKey ?? live?.sourceKey;
   const report = await publishVersion(
     kv,
     prepared,
@@ -549,6 +565,7 @@ export async function publishFromStore(
       carriedShelves: plan.carriedShelves,
       shards: { [CATEGORY_PREFIX]: CATEGORY_SHELVES },
       ...(renderedWith !== undefined ? { renderKey: renderedWith } : {}),
+      ...(sourceKey !== undefined ? { sourceKey } : {}),
       seq: state.seq,
       caching,
       // Full publishes, and a publish whose changes pass a multiple of SWEEP_EVERY, list every key to
@@ -566,6 +583,7 @@ export async function publishFromStore(
     written: report.written + (report.switched ? stagedWrites : 0),
     seq: state.seq,
     rendered: rendered + prepared.length,
+    full: plan.full,
     changedFeeds: [...changedFeedPaths(prepared, live), ...changedFeeds],
   };
 }
@@ -638,7 +656,9 @@ export async function publishChanges(
     const { locked, state, plan } = tried ?? (await store.tryLock(now, held));
     tried = undefined;
     target ??= state.seq;
-    if (state.publishedSeq >= target && !options.full) {
+    // Nothing new to publish, unless the caller asks for everything or is a CLI, whose code or
+    // settings the plan compares with the live version's.
+    if (state.publishedSeq >= target && !options.full && options.sourceKey === undefined) {
       if (locked) await store.unlock(held);
       return report;
     }

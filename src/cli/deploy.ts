@@ -6,9 +6,11 @@
  * Publishing from the database, under its publishing lease, keeps every article the ingest API added and
  * never writes over a publish the worker has in progress.
  *
- * usage: tsx src/cli/deploy.ts [--dry-run] [--seeds DIR] [--out DIR] [--config FILE] [--outdir DIR] [--brotli]
+ * usage: tsx src/cli/deploy.ts [--dry-run] [--seeds DIR] [--out DIR] [--config FILE] [--outdir DIR] [--brotli] [--full]
  *   --dry-run   build and bundle only: no account, no network
  *   --brotli    store brotli variants whatever the folder's size (by default only up to 100 documents)
+ *   --full      render every document again (by default only what changed, unless the code or
+ *               settings differ from the live version's)
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: "string", default: "wrangler.toml" },
       outdir: { type: "string", default: ".wrangler/deploy/bundle" },
       brotli: { type: "boolean" },
+      full: { type: "boolean" },
     },
     strict: true,
   });
@@ -81,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     config,
     build,
     { configPath: publishConfig as string, remoteBindings: true },
-    { ...(values.brotli ? { brotli: true } : {}) },
+    { ...(values.brotli ? { brotli: true } : {}), ...(values.full ? { full: true } : {}) },
   );
   return 0;
 }

@@ -17,6 +17,7 @@ import { contentHash } from "../publish.js";
 import { publishChanges, type SitePublishReport } from "../site.js";
 import { EntryStore } from "../store/entries.js";
 import { hubNotification } from "../websub.js";
+import { PROJECT_ROOT, publishFingerprint } from "./fingerprint.js";
 import { startProgress } from "./progress.js";
 import { listSeedFiles } from "./seeds.js";
 
@@ -99,9 +100,16 @@ export interface SeedPublishOptions {
   readonly build?: BuildFindings;
   /** Store brotli variants too. Default: only for folders of up to BROTLI_MAX_DOCUMENTS. */
   readonly brotli?: boolean;
+  /**
+   * Render every document of the site. Otherwise only what the seeds changed is, unless the live
+   * version was published by other code or settings (its sourceKey), or brotli variants are made.
+   */
+  readonly full?: boolean;
+  /** What this publish is made by (default: publishFingerprint of this checkout and `config`). */
+  readonly sourceKey?: string;
   /** Called after each batch with the documents done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
-  /** Called before the publish, which renders every document of the site. */
+  /** Called before the publish. */
   readonly onPublishing?: () => void;
 }
 
@@ -114,7 +122,9 @@ export interface SeedPublishReport {
 
 /**
  * Ingests the seeds into the store a batch at a time (unchanged documents change nothing), then
- * publishes every document of the site into `kv`.
+ * publishes the site into `kv`: what the seeds (and ingests since the last publish) changed, or every
+ * document when the live version was made by other code or settings, or with brotli variants. A
+ * restart of a large archive then renders a few feeds, not every archive page and category feed.
  */
 export async function publishSeeds(
   seedsDir: string,
@@ -146,7 +156,7 @@ export async function publishSeeds(
     }
     if (toIngest.length > 0) {
       const report = await ingestDocuments(store, kv, config, toIngest, {
-        // One full publish follows: a publish per batch would render the growing site again and again.
+        // One publish follows: a publish per batch would render the growing site again and again.
         publish: false,
       });
       for (const result of report.results) counts[result.status]++;
@@ -154,12 +164,15 @@ export async function publishSeeds(
     options.onProgress?.(batch.done, batch.total);
   }
   const brotli = options.brotli ?? total <= BROTLI_MAX_DOCUMENTS;
+  const sourceKey = options.sourceKey ?? (await publishFingerprint(config, PROJECT_ROOT));
   options.onPublishing?.();
   const { seq } = await store.state();
   const published = await publishChanges(store, kv, config, {
     now: Date.now(),
     seq,
-    full: true,
+    // Brotli variants are made in full publishes only: a small folder gets them for every document.
+    full: options.full === true || brotli,
+    sourceKey,
     ...(brotli ? {} : { encodings: ["gzip"] }),
   });
   return { counts, published, brotli };
@@ -206,8 +219,16 @@ export function loadingProgress(
       progress.tick(done);
       if (done === total) progress.done();
     },
-    onPublishing: () => console.log(`${where}: publishing every feed, archive page and category`),
+    onPublishing: () => console.log(`${where}: publishing`),
   };
+}
+
+/** What a publish rendered and wrote, for its summary line. */
+function publishedWhat(report: SitePublishReport): string {
+  const rendered = report.full
+    ? `every document rendered: ${report.rendered}`
+    : `${report.rendered} documents rendered, the rest as published`;
+  return `${rendered}; ${report.written} keys written`;
 }
 
 /**
@@ -229,7 +250,9 @@ export async function publishSeedsThroughProxy(
     const { counts, published } = report;
     console.log(
       `${where}: entries created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, rejected ${counts.rejected}` +
-        (published ? `; published version ${published.version} (${published.written} keys)` : "") +
+        (published
+          ? `; published version ${published.version} (${publishedWhat(published)})`
+          : "") +
         (report.brotli ? "" : "; no brotli variants (a large folder: brotli clients get gzip)"),
     );
     const hubLine = await notifyHub(config, published);
@@ -249,12 +272,13 @@ export function publishForDeploy(
   config: SiteConfig,
   build: BuildFindings,
   proxyOptions: GetPlatformProxyOptions,
-  options: Pick<SeedPublishOptions, "brotli"> & { readonly where?: string } = {},
+  options: Pick<SeedPublishOptions, "brotli" | "full"> & { readonly where?: string } = {},
 ): Promise<SeedPublishReport> {
   const where = options.where ?? "Cloudflare";
   return publishSeedsThroughProxy(seedsDir, config, proxyOptions, where, {
     build,
     ...(options.brotli !== undefined ? { brotli: options.brotli } : {}),
+    ...(options.full !== undefined ? { full: options.full } : {}),
     ...loadingProgress(where),
   });
 }

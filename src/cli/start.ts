@@ -3,8 +3,10 @@
  * `wrangler dev` reads (one process, through wrangler's getPlatformProxy), then serves the worker on
  * 127.0.0.1 with `wrangler dev` until interrupted.
  *
- * usage: tsx src/cli/start.ts [--port 8787] [--seeds DIR] [--out DIR] [--config FILE] [--persist-to DIR] [--brotli]
+ * usage: tsx src/cli/start.ts [--port 8787] [--seeds DIR] [--out DIR] [--config FILE] [--persist-to DIR] [--brotli] [--full]
  *   --brotli   store brotli variants whatever the folder's size (by default only up to 100 documents)
+ *   --full     render every document again (by default only what changed, unless the code or
+ *              settings differ from the live version's)
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -28,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: "string", default: "wrangler.toml" },
       "persist-to": { type: "string", default: ".wrangler/state" },
       brotli: { type: "boolean" },
+      full: { type: "boolean" },
     },
     strict: true,
   });
@@ -53,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     {
       build,
       ...(values.brotli ? { brotli: true } : {}),
+      ...(values.full ? { full: true } : {}),
       ...loadingProgress("local KV"),
     },
   );

@@ -192,6 +192,8 @@ export interface Manifest {
   readonly retainedVersions?: readonly string[];
   /** Identifies the renderers and settings the documents were rendered with (see site/render-key). */
   readonly renderKey?: string;
+  /** The source, dependencies and settings of the last CLI publish it follows (see site/sourceKey). */
+  readonly sourceKey?: string;
   /** The entry store's change counter this version was rendered from. */
   readonly seq?: number;
 }

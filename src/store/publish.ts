@@ -63,6 +63,8 @@ export interface PublishOptions {
   readonly carriedShelves?: readonly string[];
   /** Recorded in the manifest: what the documents were rendered with. */
   readonly renderKey?: string;
+  /** Recorded in the manifest: the source, dependencies and settings of the last CLI publish. */
+  readonly sourceKey?: string;
   /** Recorded in the manifest: the entry store's change counter rendered. */
   readonly seq?: number;
   /**
@@ -94,13 +96,15 @@ export interface PublishReport {
 /**
  * The version name of a build: a hash of what its documents are and of the facts /health reports, so
  * the same build always has the same name; `shelves` are the content hashes of the shelves listing the
- * kept documents that `carried` leaves out.
+ * kept documents that `carried` leaves out. `keys`, the render and source keys a CLI's publish records,
+ * name it too: the same documents published by other code get a pointer that says so.
  */
 export async function versionOf(
   documents: readonly PreparedDocument[],
   facts: ArchiveFacts,
   carried: readonly ManifestDocument[] = [],
   shelves: readonly string[] = [],
+  keys: readonly string[] = [],
 ): Promise<string> {
   const identity = documents.map((doc) => [
     doc.path,
@@ -122,6 +126,7 @@ export async function versionOf(
   // shelf's content hash, not listed one by one (thousands in a large archive).
   if (kept.length > 0) parts.push(kept);
   if (shelves.length > 0) parts.push(["shelves", shelves]);
+  if (keys.length > 0) parts.push(["keys", keys]);
   return (await contentHash(JSON.stringify(parts))).slice(0, 16);
 }
 
@@ -473,6 +478,7 @@ export async function publishVersion(
     facts,
     carried.filter((doc) => !isShelved(doc.path)),
     incremental ? shelves.map((shelf) => shelf.hash) : [],
+    options.sourceKey !== undefined ? [options.sourceKey, options.renderKey ?? ""] : [],
   );
   if (live?.version === version) {
     const pruned =
@@ -504,6 +510,7 @@ export async function publishVersion(
     documents: top,
     ...(refs.length > 0 ? { shelves: refs } : {}),
     ...(options.renderKey !== undefined ? { renderKey: options.renderKey } : {}),
+    ...(options.sourceKey !== undefined ? { sourceKey: options.sourceKey } : {}),
     ...(options.seq !== undefined ? { seq: options.seq } : {}),
   };
   // Every version this manifest or the live one reads from stays (a reused shelf's among them): a

@@ -181,20 +181,47 @@ describe("publishForDeploy, the deploy's publish, on local bindings", () => {
 });
 
 describe("publishForDeploy on a folder of more than 100 documents", () => {
+  const T0 = Date.UTC(2021, 11, 15);
+  const seedText = (n: number) =>
+    `<!--${T0 + n * 60_000}-->\n[Article ${n}](https://news.example/${n}.html)\n------\n<p>Body of article ${n}.</p>\n`;
+  const writeSeed = (seeds: string, n: number) =>
+    writeFile(path.join(seeds, `${String(n).padStart(3, "0")}.txt`), seedText(n));
+
   it("stores no brotli copies unless asked (quality 11 would take hours on a large archive)", async () => {
     const seeds = path.join(work, "seeds");
     await mkdir(seeds);
-    const T0 = Date.UTC(2021, 11, 15);
-    for (let n = 1; n <= 101; n++)
-      await writeFile(
-        path.join(seeds, `${String(n).padStart(3, "0")}.txt`),
-        `<!--${T0 + n * 60_000}-->\n[Article ${n}](https://news.example/${n}.html)\n------\n<p>Body of article ${n}.</p>\n`,
-      );
+    for (let n = 1; n <= 101; n++) await writeSeed(seeds, n);
     const { proxyOptions, config, build } = await localDeploy();
     const report = await publishForDeploy(seeds, config, build, proxyOptions, { where: "deploy" });
     expect(report.counts.created).toBe(101);
     expect(report.brotli).toBe(false);
     expect((await liveFeed(proxyOptions)).encodings).toEqual(["identity", "gzip"]);
+  }, 120_000);
+
+  it("publishes again only what a new seed changed, by the same code and settings; --full renders everything", async () => {
+    const seeds = path.join(work, "seeds");
+    await mkdir(seeds);
+    for (let n = 1; n <= 101; n++) await writeSeed(seeds, n);
+    const { proxyOptions, config, build } = await localDeploy();
+    const first = await publishForDeploy(seeds, config, build, proxyOptions, { where: "deploy" });
+    expect(first.published?.full).toBe(true);
+    const everything = first.published?.rendered ?? 0;
+
+    await writeSeed(seeds, 102);
+    const next = await publishForDeploy(seeds, config, build, proxyOptions, { where: "deploy" });
+    expect(next.counts).toMatchObject({ created: 1, unchanged: 101 });
+    expect(next.published?.full).toBe(false);
+    // The subscription feeds, the page and the list: not the archive pages of 101 articles.
+    expect(next.published?.rendered).toBeLessThan(everything / 2);
+    const { ids } = await liveFeed(proxyOptions);
+    expect(ids[0]).toBe(convertDocument(seedText(102), "102.txt").id);
+
+    const forced = await publishForDeploy(seeds, config, build, proxyOptions, {
+      where: "deploy",
+      full: true,
+    });
+    expect(forced.published?.full).toBe(true);
+    expect(forced.published?.rendered).toBeGreaterThanOrEqual(everything);
   }, 120_000);
 });
 

@@ -532,6 +532,78 @@ describe("publishChanges", () => {
     );
   });
 
+  it("renders what changed for a CLI publish with the live source key; another key, or other settings at any size, renders everything", async () => {
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
+    const load = (from: number, to: number) =>
+      ingestDocuments(
+        store,
+        env.FEEDS,
+        CONFIG,
+        Array.from({ length: to - from + 1 }, (_, i) => ({
+          name: `${from + i}.txt`,
+          bytes: new TextEncoder().encode(seed(from + i, { tag: (from + i) % 2 ? "odd" : "even" })),
+        })),
+        { publish: false },
+      );
+    const cliPublish = async (sourceKey: string, config = CONFIG) =>
+      (await publishChanges(store, env.FEEDS, config, {
+        now: PUBLISHED_MS,
+        seq: (await store.state()).seq,
+        sourceKey,
+        encodings: ["gzip"],
+      })) as NonNullable<Awaited<ReturnType<typeof publishChanges>>>;
+    const liveKeys = async () => {
+      const manifest = parseManifest((await env.FEEDS.get(CURRENT_KEY)) as string, CURRENT_KEY);
+      return { sourceKey: manifest.sourceKey, renderKey: manifest.renderKey };
+    };
+    // 25 articles: two complete archive pages of 10, two category feeds.
+    await load(1, 25);
+    const first = await cliPublish("code-a");
+    expect(first.full).toBe(true);
+    // Feeds, page and list, 2 archive pages and 2 category feeds in three formats each.
+    expect(first.rendered).toBeGreaterThanOrEqual(3 + 2 + 2 * 3 + 2 * 3);
+    expect((await liveKeys()).sourceKey).toBe("code-a");
+
+    // A restart with one more article: the feeds it is in, not the archive pages.
+    await load(26, 26);
+    const restart = await cliPublish("code-a");
+    expect(restart.full).toBe(false);
+    expect(restart.rendered).toBeLessThan(first.rendered);
+    const atom = await decodeBody(
+      await request("/feed.atom", { headers: { "Accept-Encoding": "gzip" } }),
+    );
+    expect(atom).toContain("https://source.example/news/26.html");
+
+    // The worker's own publish (an ingest) keeps the key the CLI recorded.
+    await ingestDocuments(store, env.FEEDS, CONFIG, [
+      { name: "27.txt", bytes: new TextEncoder().encode(seed(27)) },
+    ]);
+    expect((await liveKeys()).sourceKey).toBe("code-a");
+
+    // Other code: everything again, and the new key recorded.
+    const upgraded = await cliPublish("code-b");
+    expect(upgraded.full).toBe(true);
+    expect(upgraded.rendered).toBeGreaterThanOrEqual(first.rendered);
+    expect((await liveKeys()).sourceKey).toBe("code-b");
+
+    // Other settings under the same key (a worker configured apart): a CLI publish renders everything,
+    // however large the site, where an ingest would not above FULL_REPUBLISH_MAX_ENTRIES.
+    const settings = { ...CONFIG, author: "Another desk" };
+    const renamed = (await publishChanges(store, env.FEEDS, settings, {
+      now: PUBLISHED_MS,
+      seq: (await store.state()).seq,
+      sourceKey: "code-b",
+      fullRepublishMaxEntries: 0,
+      encodings: ["gzip"],
+    })) as NonNullable<Awaited<ReturnType<typeof publishChanges>>>;
+    expect(renamed.full).toBe(true);
+    const oldest = await decodeBody(
+      await request("/archive/1.atom", { headers: { "Accept-Encoding": "gzip" } }),
+    );
+    expect(oldest).toContain("https://source.example/news/1.html");
+    expect(oldest).toContain("<name>Another desk</name>");
+  });
+
   it("answers 503, not a broken body, when a stored gzip body no longer decodes", async () => {
     const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed);
     const renderKey = await renderKeyOf(CONFIG);
