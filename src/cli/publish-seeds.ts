@@ -146,12 +146,15 @@ export async function publishSeeds(
     const toIngest: IncomingDocument[] = [];
     const found = batch.documents.map((doc) => findings.get(path.normalize(doc.name)));
     // One read for the batch: through the local proxy, every D1 call is a round trip.
-    const stored = await store.findMany(found.flatMap((f) => (f && "id" in f ? [f.id] : [])));
+    // The batch's hashes at once: awaited one by one, each digest waited for a thread of its own.
+    const [stored, hashes] = await Promise.all([
+      store.findMany(found.flatMap((f) => (f && "id" in f ? [f.id] : []))),
+      Promise.all(batch.documents.map((doc) => contentHash(doc.bytes))),
+    ]);
     for (const [i, doc] of batch.documents.entries()) {
       const finding = found[i];
       if (finding && "rejected" in finding) counts.rejected++;
-      else if (finding && stored.get(finding.id)?.documentHash === (await contentHash(doc.bytes)))
-        counts.unchanged++;
+      else if (finding && stored.get(finding.id)?.documentHash === hashes[i]) counts.unchanged++;
       else toIngest.push(doc);
     }
     if (toIngest.length > 0) {

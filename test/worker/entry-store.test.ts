@@ -152,6 +152,28 @@ describe("EntryStore.createMany", () => {
   });
 });
 
+describe("EntryStore.findMany", () => {
+  it("looks up a batch of seeds' ids in one D1 call, ids with quotes and any script included", async () => {
+    const odd = { ...entry(3), id: `https://news.example/"quoted"/\u65b0\u95fb?a=1&b='2'` };
+    await new EntryStore(env.ENTRIES, 4).createMany([await write(entry(1)), await write(odd)]);
+    let calls = 0;
+    const counting = Object.create(env.ENTRIES) as D1Database;
+    counting.prepare = (sql) => {
+      calls++;
+      return env.ENTRIES.prepare(sql);
+    };
+    const store = new EntryStore(counting, 4);
+    await store.findMany(["https://news.example/warm"]); // the store's schema check, once
+    calls = 0;
+    const missing = Array.from({ length: 198 }, (_, i) => `https://news.example/missing/${i}`);
+    const found = await store.findMany([...missing, odd.id, entry(1).id, odd.id]);
+    // 200 ids, as `npm start` loads its seeds: through the local proxy each call is a 20 ms round trip.
+    expect(calls).toBe(1);
+    expect([...found.keys()].sort()).toEqual([entry(1).id, odd.id].sort());
+    expect(found.get(odd.id)?.documentHash).toBe(`hash-of-${odd.id}`);
+  });
+});
+
 describe("EntryStore.planReads", () => {
   it("reads in one batch what the six separate reads give: dirty groups, newest, open, tombstones, categories, count", async () => {
     const store = await storeWithHistory();
