@@ -29,6 +29,7 @@ import { formatD1Size, measureD1Size } from "./d1-size-bench.js";
 import { measureIngestCpu, type RequestCpu } from "./ingest-bench.js";
 import { hasWrk, type LoadClientName, type LoadFigures, loadUrl } from "./load-client.js";
 import { startLocalStack } from "./local-stack.js";
+import { formatRestart, measureRestart } from "./restart-bench.js";
 import { listSeedFiles } from "./seeds.js";
 import { printStorageBench } from "./storage-bench.js";
 
@@ -406,6 +407,8 @@ const USAGE = `npm run bench -- [options]   (a benchmark: prints figures, never 
   --storage              measure D1, KV and R2 as entry storage instead
   --d1-size              measure how big D1 grows, and the rows it bills, instead
   --d1-entries N         articles loaded for --d1-size (default 1,000)
+  --restart              measure npm start's load and publish of a stored folder, instead
+  --restart-entries N    generated documents for --restart (default 2,000)
   --chart-only           redraw README.bench.svg from the last results
   -h, --help             this text`;
 
@@ -428,6 +431,8 @@ async function main(): Promise<void> {
       storage: { type: "boolean", default: false },
       "d1-size": { type: "boolean", default: false },
       "d1-entries": { type: "string", default: "1000" },
+      restart: { type: "boolean", default: false },
+      "restart-entries": { type: "string", default: "2000" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: true,
@@ -461,6 +466,12 @@ async function main(): Promise<void> {
   if (values["d1-size"]) {
     // The entry database's size and rows written per article: see d1-size-bench.ts.
     for (const line of formatD1Size(await measureD1Size(Number(values["d1-entries"]))))
+      console.log(line);
+    return;
+  }
+  if (values.restart) {
+    // What a restart of npm start (and a deploy) spends loading and publishing: see restart-bench.ts.
+    for (const line of formatRestart(await measureRestart(Number(values["restart-entries"]))))
       console.log(line);
     return;
   }
