@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildSite } from "../src/cli/build.js";
 import { generateDocument } from "../src/cli/corpus.js";
 import { readSiteConfig } from "../src/config.js";
+import { digestOf } from "../src/pieces.js";
 import { parseWithFeedsmith } from "./helpers/feeds.js";
 
 const run = promisify(execFile);
@@ -252,6 +253,24 @@ describe("large and repeated builds", () => {
       CONFIG.replace("Test archive", "Renamed archive"),
     );
     expect((await build([], dir)).stdout).toContain("(converted 5, 0 from cache)");
+  });
+});
+
+describe("the build's content hashes", () => {
+  it("are the entry store's document hashes, cached or not, so a loading npm start can skip stored seeds unread", async () => {
+    const config = readSiteConfig({ SITE_URL: "https://news.example/", FEED_TITLE: "T" });
+    const texts = [generateDocument(1), generateDocument(2)];
+    for (const [i, text] of texts.entries())
+      await writeFile(path.join(dir, `seeds/2021/12/${i}.txt`), text);
+    const expected = await Promise.all(
+      texts.map((text) => digestOf(new TextEncoder().encode(text))),
+    );
+    const options = { seedsDir: path.join(dir, "seeds"), outDir: path.join(dir, "out"), config };
+    const cold = await buildSite({ ...options, cacheDir: path.join(dir, "cache") });
+    const warm = await buildSite({ ...options, cacheDir: path.join(dir, "cache") });
+    expect(warm.converted).toBe(0);
+    for (const report of [cold, warm])
+      expect([...report.hashes.values()].sort()).toEqual([...expected].sort());
   });
 });
 

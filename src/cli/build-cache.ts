@@ -43,7 +43,7 @@ interface CacheFile {
   readonly rows: Row[];
 }
 
-const CACHE_NAME = "build-index-v2.json";
+const CACHE_NAME = "build-index-v3.json";
 
 /** The newest documents' entries, each with the content hash of the file it came from. */
 interface NewestFile {
@@ -51,7 +51,7 @@ interface NewestFile {
   readonly entries: ReadonlyArray<readonly [hash: string, entry: Entry]>;
 }
 
-const NEWEST_NAME = "newest-entries-v1.json";
+const NEWEST_NAME = "newest-entries-v2.json";
 
 /** A cache file's contents when it was made by this fingerprint; undefined when missing or damaged. */
 async function readCacheFile<T extends { fingerprint: string }>(
@@ -83,9 +83,13 @@ function fromRow(row: Row): [string, CachedFile] {
   return [relative, { size, mtimeMs, hash, result }];
 }
 
-/** The hash a document is cached under. */
+/**
+ * The hash a document is cached under: the entry store's document hash (SHA-256 cut to 128 bits, as
+ * `digestOf` makes it), so that loading the folder knows a stored seed without reading it again.
+ * @example contentHash(new Uint8Array()) // "e3b0c44298fc1c149afbf4c8996fb924"
+ */
 export function contentHash(bytes: Uint8Array): string {
-  return createHash("sha1").update(bytes).digest("hex");
+  return createHash("sha256").update(bytes).digest("hex").slice(0, 32);
 }
 
 /** The cache of one build folder; empty when missing, unreadable or made by other code or settings. */

@@ -49,6 +49,8 @@ export interface BuildReport {
   readonly collisions: readonly Collision[];
   /** Every entry of the archive, newest first: keys only, the articles are not held. */
   readonly entries: readonly EntryKey[];
+  /** Every document's content hash (the entry store's document hash), by source. */
+  readonly hashes: ReadonlyMap<string, string>;
   readonly documents: readonly SiteDocument[];
   /** Paths of the files written. */
   readonly written: readonly string[];
@@ -191,10 +193,12 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   /** Each source's path below the seeds folder, to read the newest entries again. */
   const relativeOf = new Map<string, string>();
   const displayPath = displayPaths(options.seedsDir);
+  const hashes = new Map<string, string>();
   results.forEach((result, i) => {
     const relative = files[i] as string;
     const source = displayPath(relative);
     relativeOf.set(source, relative);
+    hashes.set(source, (records.get(relative) as CachedFile).hash);
     if (result.ok)
       keys.push({
         id: result.id,
@@ -239,6 +243,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
     rejected,
     collisions: archive.collisions,
     entries: archive.entries,
+    hashes,
     documents,
     written,
   };

@@ -7,7 +7,8 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type GetPlatformProxyOptions, getPlatformProxy } from "wrangler";
 import { ingestDocuments } from "../../src/api/ingest.js";
-import { generateDocument } from "../../src/cli/corpus.js";
+import { buildSite } from "../../src/cli/build.js";
+import { generateCorrection, generateDocument } from "../../src/cli/corpus.js";
 import { formatBundleSize, writeRemotePublishConfig } from "../../src/cli/deploy-checks.js";
 import { ROOT } from "../../src/cli/local-stack.js";
 import { publishForDeploy } from "../../src/cli/publish-seeds.js";
@@ -215,6 +216,45 @@ describe("publishForDeploy on a folder of more than 100 documents", () => {
     });
     expect(forced.published?.full).toBe(true);
     expect(forced.published?.rendered).toBeGreaterThanOrEqual(everything);
+  }, 120_000);
+});
+
+describe("publishForDeploy after a build of the same folder", () => {
+  it("loads what the build saw change and takes the build's word for the rest, without reading it", async () => {
+    const seeds = path.join(work, "seeds");
+    await mkdir(seeds);
+    const name = (n: number) => path.join(seeds, `${n}.txt`);
+    for (const n of [1, 2, 3]) await writeFile(name(n), generateDocument(n));
+    const { proxyOptions, config } = await localDeploy();
+    const build = () =>
+      buildSite({
+        seedsDir: seeds,
+        outDir: path.join(work, "out"),
+        config,
+        cacheDir: path.join(work, "cache"),
+      });
+    const first = await publishForDeploy(seeds, config, await build(), proxyOptions);
+    expect(first.counts).toMatchObject({ created: 3 });
+
+    // A corrected article, built again: only it is loaded.
+    await writeFile(name(2), generateCorrection(2));
+    const rebuilt = await build();
+    const second = await publishForDeploy(seeds, config, rebuilt, proxyOptions);
+    expect(second.counts).toMatchObject({ created: 0, updated: 1, unchanged: 2 });
+
+    // Changed after that build: the stale build says it is stored as it was, and it is not read (the
+    // build's word is what npm start and deploy act on, for out/ as for the store).
+    await writeFile(name(3), generateCorrection(3));
+    const third = await publishForDeploy(seeds, config, rebuilt, proxyOptions);
+    expect(third.counts).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+    // Without a build, every seed is read and hashed: the change is found.
+    const unbuilt = await publishForDeploy(
+      seeds,
+      config,
+      { entries: [], collisions: [], rejected: [] },
+      proxyOptions,
+    );
+    expect(unbuilt.counts).toMatchObject({ updated: 1, unchanged: 2 });
   }, 120_000);
 });
 
