@@ -1,8 +1,9 @@
 /**
  * @module cli/publish-seeds — loads a seeds folder into the worker's entry store (D1) and publishes the
  * site from it, through wrangler's getPlatformProxy: what `npm start` serves is then exactly what the
- * worker's own ingests update, never a build they would overwrite. Seeds are read a batch at a time,
- * so memory does not grow with the folder.
+ * worker's own ingests update, never a build they would overwrite. Seeds are looked up a batch at a
+ * time, so memory does not grow with the folder, and read only when the build did not hash them as
+ * stored; the publish renders what changed, or everything when the code or settings did.
  */
 import { randomBytes } from "node:crypto";
 import { access, readFile, writeFile } from "node:fs/promises";
