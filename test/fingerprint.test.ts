@@ -84,4 +84,13 @@ describe("publishFingerprint (when npm start and npm run deploy render every doc
     await writeFile(path.join(root, "README.md"), "docs are not code\n");
     expect(await publishFingerprint(config, root)).toBe(before);
   });
+
+  it("is the same for a checkout with CRLF line endings (Windows' autocrlf), so deploys from two machines agree", async () => {
+    await writeFile(path.join(root, "src/render/atom.ts"), "// one\n// two\n");
+    const lf = await publishFingerprint(config, root);
+    await writeFile(path.join(root, "src/render/atom.ts"), "// one\r\n// two\r\n");
+    expect(await publishFingerprint(config, root)).toBe(lf);
+    await writeFile(path.join(root, "src/render/atom.ts"), "// one\r\n// three\r\n");
+    expect(await publishFingerprint(config, root)).not.toBe(lf);
+  });
 });

@@ -21,6 +21,7 @@ import {
   measureBundle,
   writeRemotePublishConfig,
 } from "./deploy-checks.js";
+import { PROJECT_ROOT, publishFingerprint } from "./fingerprint.js";
 import { buildAndReport } from "./publish-build.js";
 import { publishForDeploy } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
@@ -55,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       `${values.config} [vars] SITE_URL is ${config.siteUrl}; set it to the address the feeds are served from before deploying`,
     );
   }
+  // Taken before the build: what the deployed code and settings are, whatever is edited meanwhile.
+  const sourceKey = await publishFingerprint(config, PROJECT_ROOT);
   const build = await buildAndReport(values);
 
   const bundled = await runWrangler(
@@ -84,7 +87,11 @@ async function main(argv: string[]): Promise<number> {
     config,
     build,
     { configPath: publishConfig as string, remoteBindings: true },
-    { ...(values.brotli ? { brotli: true } : {}), ...(values.full ? { full: true } : {}) },
+    {
+      ...(values.brotli ? { brotli: true } : {}),
+      ...(values.full ? { full: true } : {}),
+      sourceKey,
+    },
   );
   return 0;
 }

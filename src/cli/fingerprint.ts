@@ -33,7 +33,11 @@ async function hashTree(
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
     .filter(covers)
     .sort();
-  for (const file of files) hash.update(`/${file}`).update(await readFile(path.join(dir, file)));
+  // Line endings as git stores them: a checkout with CRLF (Windows' autocrlf) has the same source.
+  for (const file of files)
+    hash
+      .update(`/${file}`)
+      .update((await readFile(path.join(dir, file), "utf8")).replaceAll("\r\n", "\n"));
 }
 
 async function fingerprint(

@@ -113,11 +113,16 @@ export interface SeedPublishOptions {
   /** Store brotli variants too. Default: only for folders of up to BROTLI_MAX_DOCUMENTS. */
   readonly brotli?: boolean;
   /**
-   * Render every document of the site. Otherwise only what the seeds changed is, unless the live
-   * version was published by other code or settings (its sourceKey), or brotli variants are made.
+   * Read every seed and render every document of the site. Otherwise only seeds the build did not
+   * hash as stored are read, and only what they changed is rendered, unless the live version was
+   * published by other code or settings (its sourceKey), or brotli variants are made.
    */
   readonly full?: boolean;
-  /** What this publish is made by (default: publishFingerprint of this checkout and `config`). */
+  /**
+   * What this publish is made by: publishFingerprint of this checkout and `config`, best taken when
+   * the command starts (npm start and deploy do), so that an edit made while it runs is not recorded
+   * as what rendered the site. Default: taken after loading.
+   */
   readonly sourceKey?: string;
   /** Called after each batch with the documents done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -168,7 +173,8 @@ export async function publishSeeds(
       const finding = found[i];
       const before = storedHash(finding);
       if (finding && "rejected" in finding) counts.rejected++;
-      else if (before !== undefined && finding?.hash === before) counts.unchanged++;
+      else if (!options.full && before !== undefined && finding?.hash === before)
+        counts.unchanged++;
       else toRead.push({ relative, before });
     }
     // Read and hashed at once: awaited one by one, each digest waited for a thread of its own.
@@ -298,13 +304,16 @@ export function publishForDeploy(
   config: SiteConfig,
   build: BuildFindings,
   proxyOptions: GetPlatformProxyOptions,
-  options: Pick<SeedPublishOptions, "brotli" | "full"> & { readonly where?: string } = {},
+  options: Pick<SeedPublishOptions, "brotli" | "full" | "sourceKey"> & {
+    readonly where?: string;
+  } = {},
 ): Promise<SeedPublishReport> {
   const where = options.where ?? "Cloudflare";
   return publishSeedsThroughProxy(seedsDir, config, proxyOptions, where, {
     build,
     ...(options.brotli !== undefined ? { brotli: options.brotli } : {}),
     ...(options.full !== undefined ? { full: options.full } : {}),
+    ...(options.sourceKey !== undefined ? { sourceKey: options.sourceKey } : {}),
     ...loadingProgress(where),
   });
 }

@@ -11,6 +11,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EdgefeedError } from "../errors.js";
+import { PROJECT_ROOT, publishFingerprint } from "./fingerprint.js";
 import { buildAndReport } from "./publish-build.js";
 import { ensureDevVars, loadingProgress, publishSeedsThroughProxy } from "./publish-seeds.js";
 import { runCommand } from "./run-command.js";
@@ -39,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
     throw new EdgefeedError(`--port expects a port number, got "${values.port}"`);
   quietWrangler();
 
+  // What this run's code and settings are, taken before anything runs: an edit made meanwhile must
+  // not be recorded as what rendered the site.
+  const config = await readSiteConfigFile(values.config);
+  const sourceKey = await publishFingerprint(config, PROJECT_ROOT);
   const build = await buildAndReport(values);
   if (await ensureDevVars(path.dirname(path.resolve(values.config))))
     console.log("wrote .dev.vars with a new INGEST_TOKEN for the ingest API (git-ignored)");
@@ -46,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   // them. Same state folder as `wrangler dev --persist-to`, which keeps its data in a "v3" folder.
   await publishSeedsThroughProxy(
     values.seeds,
-    await readSiteConfigFile(values.config),
+    config,
     {
       configPath: values.config,
       persist: { path: path.join(values["persist-to"], "v3") },
@@ -57,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       build,
       ...(values.brotli ? { brotli: true } : {}),
       ...(values.full ? { full: true } : {}),
+      sourceKey,
       ...loadingProgress("local KV"),
     },
   );

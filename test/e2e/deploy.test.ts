@@ -247,7 +247,14 @@ describe("publishForDeploy after a build of the same folder", () => {
     await writeFile(name(3), generateCorrection(3));
     const third = await publishForDeploy(seeds, config, rebuilt, proxyOptions);
     expect(third.counts).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
-    // Without a build, every seed is read and hashed: the change is found.
+    // --full reads every seed, whatever the build said: the change is found.
+    const forced = await publishForDeploy(seeds, config, rebuilt, proxyOptions, { full: true });
+    expect(forced.counts).toMatchObject({ updated: 1, unchanged: 2 });
+    // So does a deploy without a build, which reads and hashes every seed (a second correction).
+    await writeFile(
+      name(3),
+      generateCorrection(3).replace(/^<!--(\d+)-->/, (_, ms) => `<!--${Number(ms) + 3_600_000}-->`),
+    );
     const unbuilt = await publishForDeploy(
       seeds,
       config,
