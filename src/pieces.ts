@@ -17,7 +17,8 @@ export interface CompressedPiece {
 /** An entry's compressed pieces, one per format. */
 export type CompressedPieces = Readonly<Record<FeedFormat, CompressedPiece>>;
 
-const DIGEST_BYTES = 16;
+/** Bytes of SHA-256 a digest keeps: 128 bits, enough to tell contents apart. */
+export const DIGEST_BYTES = 16;
 
 /** Each byte's two hex digits. */
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));

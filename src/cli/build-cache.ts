@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Entry } from "../entry.js";
+import { DIGEST_BYTES } from "../pieces.js";
 import { writeFileAtomic } from "./write-atomic.js";
 
 /** What converting one document gave, small enough to keep for every document of an archive. */
@@ -89,7 +90,10 @@ function fromRow(row: Row): [string, CachedFile] {
  * @example contentHash(new Uint8Array()) // "e3b0c44298fc1c149afbf4c8996fb924"
  */
 export function contentHash(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(bytes)
+    .digest("hex")
+    .slice(0, 2 * DIGEST_BYTES);
 }
 
 /** The cache of one build folder; empty when missing, unreadable or made by other code or settings. */

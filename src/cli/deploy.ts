@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Taken before the build: what the deployed code and settings are, whatever is edited meanwhile.
   const sourceKey = await publishFingerprint(config, PROJECT_ROOT);
-  const build = await buildAndReport(values);
+  const build = await buildAndReport(values, config);
 
   const bundled = await runWrangler(
     ["deploy", "--config", values.config, "--dry-run", "--outdir", values.outdir],

@@ -308,12 +308,10 @@ export function publishForDeploy(
     readonly where?: string;
   } = {},
 ): Promise<SeedPublishReport> {
-  const where = options.where ?? "Cloudflare";
+  const { where = "Cloudflare", ...publish } = options;
   return publishSeedsThroughProxy(seedsDir, config, proxyOptions, where, {
     build,
-    ...(options.brotli !== undefined ? { brotli: options.brotli } : {}),
-    ...(options.full !== undefined ? { full: options.full } : {}),
-    ...(options.sourceKey !== undefined ? { sourceKey: options.sourceKey } : {}),
+    ...publish,
     ...loadingProgress(where),
   });
 }

@@ -108,15 +108,11 @@ export async function measureRestart(entries = 2_000): Promise<RestartReport> {
       };
       // Every round as by this checkout, even if its source is edited while the bench runs.
       const sourceKey = await publishFingerprint(config, PROJECT_ROOT);
-      const rounds = [await round("first start", folders, config, bindings, { sourceKey })];
-      rounds.push(await round("restart, same folder", folders, config, bindings, { sourceKey }));
+      const run = (name: string, full = false) =>
+        round(name, folders, config, bindings, { full, sourceKey });
+      const rounds = [await run("first start"), await run("restart, same folder")];
       await writeFile(path.join(folders.seeds, "one-more.txt"), generateDocument(entries));
-      rounds.push(
-        await round("restart, one more document", folders, config, bindings, { sourceKey }),
-      );
-      rounds.push(
-        await round("restart with --full", folders, config, bindings, { full: true, sourceKey }),
-      );
+      rounds.push(await run("restart, one more document"), await run("restart with --full", true));
       return { entries, rounds };
     } finally {
       await proxy.dispose();

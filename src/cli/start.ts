@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   // not be recorded as what rendered the site.
   const config = await readSiteConfigFile(values.config);
   const sourceKey = await publishFingerprint(config, PROJECT_ROOT);
-  const build = await buildAndReport(values);
+  const build = await buildAndReport(values, config);
   if (await ensureDevVars(path.dirname(path.resolve(values.config))))
     console.log("wrote .dev.vars with a new INGEST_TOKEN for the ingest API (git-ignored)");
   // The served site comes from the worker's entry store, so ingests add to the seeds, never replace
