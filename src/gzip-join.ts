@@ -12,6 +12,7 @@
  * `node:` import in the core.
  */
 import { Deflate, inflateRaw, Z_SYNC_FLUSH } from "pako";
+import { builtinModule } from "./builtin.js";
 import { concatBytes } from "./bytes.js";
 import { EdgefeedError } from "./errors.js";
 
@@ -33,16 +34,10 @@ interface ZlibModule {
  * so the core imports nothing from `node:` and runs where neither exists, on pako.
  */
 const BUILTIN_ZLIB: ZlibModule | undefined = (() => {
-  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
-    .process;
-  try {
-    const zlib = runtime?.getBuiltinModule?.("node:zlib") as Partial<ZlibModule> | undefined;
-    return typeof zlib?.deflateRawSync === "function" && typeof zlib.inflateRawSync === "function"
-      ? (zlib as ZlibModule)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const zlib = builtinModule<ZlibModule>("node:zlib");
+  return typeof zlib?.deflateRawSync === "function" && typeof zlib.inflateRawSync === "function"
+    ? (zlib as ZlibModule)
+    : undefined;
 })();
 
 /** A Buffer's bytes as a plain Uint8Array view, as every other segment is. */

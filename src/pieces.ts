@@ -4,6 +4,8 @@
  * joined from these segments and their ETags made from these digests, so a publish neither compresses
  * nor hashes megabytes. Packed as text for the entry store.
  */
+
+import { fromBase64, toBase64 } from "./base64.js";
 import type { FeedFormat } from "./config.js";
 import { EdgefeedError } from "./errors.js";
 import { compressSegment, type DeflateSegment } from "./gzip-join.js";
@@ -49,30 +51,6 @@ export async function compressPiece(text: string): Promise<CompressedPiece> {
 
 /** Packed: digest (16 bytes), CRC-32 and length (4 bytes each, little-endian), then the segment. */
 const PACK_HEADER = DIGEST_BYTES + 8;
-
-type Base64Encoder = (bytes: Uint8Array) => string;
-/** `Uint8Array.prototype.toBase64` (native) where the runtime has it, else btoa over slices. */
-const toBase64: Base64Encoder =
-  typeof (Uint8Array.prototype as { toBase64?: () => string }).toBase64 === "function"
-    ? (bytes) => (bytes as unknown as { toBase64(): string }).toBase64()
-    : (bytes) => {
-        let binary = "";
-        // In slices: String.fromCharCode takes its bytes as arguments, which have a limit.
-        for (let at = 0; at < bytes.length; at += 0x8000)
-          binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-        return btoa(binary);
-      };
-
-type Base64Decoder = (text: string) => Uint8Array;
-/** `Uint8Array.fromBase64` (native) where the runtime has it, else atob and a copy. */
-const fromBase64: Base64Decoder =
-  (Uint8Array as unknown as { fromBase64?: Base64Decoder }).fromBase64?.bind(Uint8Array) ??
-  ((text) => {
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  });
 
 /**
  * A compressed piece as text (base64) for the entry store.

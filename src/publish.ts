@@ -3,6 +3,7 @@
  * from per-entry pieces, and the index page), each with its path and media type; and what publishing
  * adds to each: a content hash for its strong ETag, pre-compressed variants, its security policy.
  */
+import { toBase64 } from "./base64.js";
 import { concatBytes } from "./bytes.js";
 import { FEED_PATHS, type FeedFormat, type SiteConfig } from "./config.js";
 import type { Entry } from "./entry.js";
@@ -266,10 +267,6 @@ export interface PrepareOptions {
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
 }
 
 /**
