@@ -7,8 +7,14 @@ import { canonicalArticleUrl } from "../article/urls.js";
 import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
 import { DocumentError } from "../errors.js";
+import type { CompressedPieces } from "../pieces.js";
 import { convertDocument } from "../pipeline.js";
-import { compressEntryPieces, contentHash, renderEntryPieces } from "../publish.js";
+import {
+  compressEntryPieces,
+  contentHash,
+  piecesFromCompressed,
+  renderEntryPieces,
+} from "../publish.js";
 import { rfc3339 } from "../render/dates.js";
 import {
   categorySlug,
@@ -62,6 +68,19 @@ interface Converted {
   readonly name: string;
   readonly entry: Entry;
   readonly documentHash: string;
+  /** The pieces of `entry` compressed ahead (see PreparedDocument), when they were. */
+  readonly compressed?: CompressedPieces;
+}
+
+/**
+ * A document converted ahead, elsewhere (the CLI's threads, while the previous batch is stored): its
+ * entry as `convertDocument` makes it, the hash of its bytes, and that entry's pieces compressed as
+ * `entryWrite` compresses them. A write of any other entry (an update moves the times) renders its own.
+ */
+export interface PreparedDocument {
+  readonly entry: Entry;
+  readonly documentHash: string;
+  readonly compressed: CompressedPieces;
 }
 
 /** Saves are retried this often when other ingests change the same entry at the same moment. */
@@ -127,20 +146,26 @@ export async function convertIncoming(doc: IncomingDocument): Promise<Converted>
   return { name: doc.name, entry, documentHash: await contentHash(doc.bytes) };
 }
 
-/** What the store keeps of an entry: its pieces rendered and compressed once, here. */
+/**
+ * What the store keeps of an entry: its pieces rendered and compressed once, here, unless they were
+ * compressed ahead for this very entry (`ahead`).
+ */
 async function entryWrite(
   entry: Entry,
   documentHash: string,
   config: SiteConfig,
   renderKey: string,
+  ahead?: CompressedPieces,
 ): Promise<EntryWrite> {
-  const pieces = renderEntryPieces(entry, config);
+  const pieces = ahead ? undefined : renderEntryPieces(entry, config);
   return {
     entry,
     documentHash,
     categories: storedCategories(entry),
     // Compressed once here, so no publish compresses this entry again (see src/pieces.ts).
-    pieces: { ...pieces, compressed: await compressEntryPieces(pieces) },
+    pieces: pieces
+      ? { ...pieces, compressed: await compressEntryPieces(pieces) }
+      : piecesFromCompressed(ahead as CompressedPieces),
     renderKey,
   };
 }
@@ -173,8 +198,10 @@ async function saveConverted(
       };
       return { result, lock: null };
     }
+    // A new entry is the converted one: pieces compressed ahead are its own.
+    const ahead = change.entry === converted.entry ? converted.compressed : undefined;
     const write = {
-      ...(await entryWrite(change.entry, converted.documentHash, config, renderKey)),
+      ...(await entryWrite(change.entry, converted.documentHash, config, renderKey, ahead)),
       ...(change.status === "updated" ? { history: change.history } : {}),
     };
     const { outcome, lock } = lease
@@ -219,12 +246,17 @@ async function ingestChunk(
   documents: readonly IncomingDocument[],
   now: number,
   lease: boolean,
+  prepared?: IngestOptions["prepared"],
 ): Promise<{ results: IngestResult[]; tried: LockAttempt | undefined }> {
   const results: IngestResult[] = [];
   const converted: Array<{ readonly index: number; readonly doc: Converted }> = [];
   for (const [index, doc] of documents.entries()) {
     try {
-      converted.push({ index, doc: await convertIncoming(doc) });
+      const ahead = await prepared?.(doc);
+      converted.push({
+        index,
+        doc: ahead ? { name: doc.name, ...ahead } : await convertIncoming(doc),
+      });
     } catch (error) {
       if (!(error instanceof DocumentError)) throw error;
       results[index] = { name: doc.name, status: "rejected", error: error.message };
@@ -252,7 +284,9 @@ async function ingestChunk(
     }
   }
   const writes = await Promise.all(
-    fresh.map((c) => entryWrite(c.doc.entry, c.doc.documentHash, config, renderKey)),
+    fresh.map((c) =>
+      entryWrite(c.doc.entry, c.doc.documentHash, config, renderKey, c.doc.compressed),
+    ),
   );
   // The lease is on the publishing clock (publishChanges's), not the documents' `now`.
   const at = Date.now();
@@ -297,6 +331,11 @@ export interface IngestOptions {
   readonly now?: number;
   /** Save only, leaving the publish to the caller (loading many batches, then publishing once). */
   readonly publish?: boolean;
+  /**
+   * A document's conversion done ahead, if it was (undefined: convert it here). It settles to the
+   * prepared document, or rejects with the DocumentError that rejects the document.
+   */
+  readonly prepared?: (doc: IncomingDocument) => Promise<PreparedDocument> | undefined;
 }
 
 /**
@@ -322,6 +361,7 @@ export async function ingestDocuments(
       documents.slice(at, at + INGEST_CHUNK),
       now,
       last && options.publish !== false,
+      options.prepared,
     );
     results.push(...chunk.results);
     tried = chunk.tried;

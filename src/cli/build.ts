@@ -12,7 +12,13 @@ import { DocumentError } from "../errors.js";
 import { type Collision, mergeEntries } from "../pipeline.js";
 import { renderSite, type SiteDocument } from "../publish.js";
 import { BuildCache, type CachedFile, type ConvertResult, contentHash } from "./build-cache.js";
-import { ConvertPool, convertFile, convertToResult, defaultThreads } from "./convert.js";
+import {
+  ConvertPool,
+  convertFile,
+  convertToResult,
+  defaultThreads,
+  THREADS_FROM,
+} from "./convert.js";
 import { buildFingerprint, PROJECT_ROOT } from "./fingerprint.js";
 import { NewestEntries } from "./newest-entries.js";
 import { listSeedFiles } from "./seeds.js";
@@ -57,8 +63,6 @@ export interface BuildReport {
 }
 
 export const DEFAULT_CACHE_DIR = path.join(PROJECT_ROOT, "node_modules/.cache/edgefeed");
-/** Below this many documents to convert, threads cost more to start than they save. */
-const THREADS_FROM = 1000;
 /** Documents queued per thread, so reading files keeps ahead of converting them without holding them all. */
 const QUEUE_PER_THREAD = 16;
 

@@ -5,9 +5,12 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
 import { DocumentError } from "../errors.js";
+import type { CompressedPieces } from "../pieces.js";
 import { convertDocument } from "../pipeline.js";
+import { compressEntryPieces, contentHash, renderEntryPieces } from "../publish.js";
 import type { ConvertResult } from "./build-cache.js";
 import { nodeUtf8 } from "./utf8.js";
 import { bundleWorker, type WorkerBundle } from "./worker-bundle.js";
@@ -34,6 +37,15 @@ export interface ConvertJob {
   readonly bytes: Uint8Array;
   /** Answer with the whole entry too, not only the result. */
   readonly whole?: boolean;
+  /** Answer with the entry prepared for the entry store of this site (see PreparedEntry). */
+  readonly prepare?: SiteConfig;
+}
+
+/** A document converted for the entry store: its entry, its bytes' hash, its pieces compressed. */
+export interface PreparedEntry {
+  readonly entry: Entry;
+  readonly documentHash: string;
+  readonly compressed: CompressedPieces;
 }
 
 export interface ConvertReply {
@@ -41,6 +53,8 @@ export interface ConvertReply {
   readonly result: ConvertResult;
   /** The entry, when the job asked for it whole and the document converted. */
   readonly entry?: Entry;
+  /** The prepared entry, when the job asked for one and the document converted. */
+  readonly prepared?: PreparedEntry;
 }
 
 /** What a converting thread answers to a job; any failure is a rejection naming the file and line. */
@@ -69,6 +83,25 @@ export function convertJob(job: ConvertJob): ConvertReply {
     };
   }
 }
+
+/**
+ * What a converting thread answers to a job that asks for the entry prepared: converted as
+ * `convertJob` converts, hashed as the entry store hashes documents, its pieces rendered and
+ * compressed as an ingest compresses them (the same code, so the same bytes).
+ */
+export async function prepareJob(job: ConvertJob): Promise<ConvertReply> {
+  const reply = convertJob({ ...job, whole: true });
+  const { entry, ...rest } = reply;
+  if (entry === undefined || job.prepare === undefined) return rest;
+  const [documentHash, compressed] = await Promise.all([
+    contentHash(job.bytes),
+    compressEntryPieces(renderEntryPieces(entry, job.prepare)),
+  ]);
+  return { ...rest, prepared: { entry, documentHash, compressed } };
+}
+
+/** Below this many documents to convert, threads cost more to start than they save. */
+export const THREADS_FROM = 1000;
 
 /** The threads a build may use: all cores unless told otherwise. */
 export function defaultThreads(): number {
@@ -107,6 +140,8 @@ export class ConvertPool {
   private readonly slots: Slot[] = [];
   private closed = false;
   private bundle: WorkerBundle | undefined;
+  /** Jobs sent so far: each job's number. */
+  private sent = 0;
 
   /**
    * A pool whose threads run the converting code bundled into one file (cli/worker-bundle), which
@@ -218,10 +253,26 @@ export class ConvertPool {
     return (await this.request({ ...job, whole: true })).entry;
   }
 
+  /**
+   * Converts in the least busy thread and prepares the entry for the entry store of the site `config`
+   * describes; a rejection (ok: false) when the document does not convert.
+   */
+  async prepare(
+    job: ConvertJob,
+    config: SiteConfig,
+  ): Promise<PreparedEntry | Extract<ConvertResult, { ok: false }>> {
+    const reply = await this.request({ ...job, prepare: config });
+    if (reply.prepared) return reply.prepared;
+    if (!reply.result.ok) return reply.result;
+    throw new Error(`the converting thread prepared nothing for ${job.file}`);
+  }
+
+  /** Sends to the least busy thread, numbered by the pool: replies are matched by that number. */
   private request(job: ConvertJob): Promise<ConvertReply> {
     let target = this.slots[0] as Slot;
     for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
-    return new Promise((resolve) => this.send(target, { job, resolve }));
+    const numbered = { ...job, seq: this.sent++ };
+    return new Promise((resolve) => this.send(target, { job: numbered, resolve }));
   }
 
   async close(): Promise<void> {

@@ -9,21 +9,33 @@ import { randomBytes } from "node:crypto";
 import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { GetPlatformProxyOptions } from "wrangler";
-import { type IncomingDocument, type IngestStatus, ingestDocuments } from "../api/ingest.js";
+import {
+  type IncomingDocument,
+  type IngestStatus,
+  ingestDocuments,
+  type PreparedDocument,
+} from "../api/ingest.js";
 import type { SiteConfig } from "../config.js";
 import type { EntryKey } from "../entry.js";
-import type { DocumentError } from "../errors.js";
+import { DocumentError } from "../errors.js";
 import type { Collision } from "../pipeline.js";
 import { contentHash } from "../publish.js";
 import { publishChanges, type SitePublishReport } from "../site.js";
 import { EntryStore } from "../store/entries.js";
 import { hubNotification } from "../websub.js";
+import { ConvertPool, defaultThreads, THREADS_FROM } from "./convert.js";
 import { PROJECT_ROOT, publishFingerprint } from "./fingerprint.js";
 import { startProgress } from "./progress.js";
 import { listSeedFiles } from "./seeds.js";
 
 /** Documents per ingest call: bounds memory for large archives. */
 const SEED_BATCH = 200;
+
+/**
+ * A batch with at least this many documents to store has them converted by threads (in folders over
+ * THREADS_FROM documents): fewer, as on a restart, are converted inline, without starting threads.
+ */
+const PREPARE_FROM = SEED_BATCH / 4;
 
 /**
  * Up to this many seed documents, `npm start` and `npm run deploy` also store brotli variants. Brotli
@@ -124,10 +136,38 @@ export interface SeedPublishOptions {
    * as what rendered the site. Default: taken after loading.
    */
   readonly sourceKey?: string;
+  /**
+   * Threads converting the documents to store and compressing their pieces, a batch ahead of the
+   * batch being stored. Default: one per core for folders over THREADS_FROM documents (for batches
+   * of PREPARE_FROM documents to store or more), else none: converted inline.
+   */
+  readonly threads?: number;
   /** Called after each batch with the documents done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Called before the publish. */
   readonly onPublishing?: () => void;
+}
+
+/** A batch of seeds looked up and read: the documents to store, and what the rest were. */
+interface LoadBatch {
+  readonly documents: readonly IncomingDocument[];
+  readonly rejected: number;
+  readonly unchanged: number;
+  /** Files of the folder done with this batch. */
+  readonly done: number;
+  /** Each document's conversion by the threads, when they convert this batch. */
+  readonly prepared?: ReadonlyMap<IncomingDocument, Promise<PreparedDocument>>;
+}
+
+/** A document converted by the pool, as ingestDocuments takes it: prepared, or rejected as the build words it. */
+async function prepareInPool(
+  pool: ConvertPool,
+  doc: IncomingDocument,
+  config: SiteConfig,
+): Promise<PreparedDocument> {
+  const prepared = await pool.prepare({ seq: 0, file: doc.name, bytes: doc.bytes }, config);
+  if ("entry" in prepared) return prepared;
+  throw new DocumentError(doc.name, prepared.line, prepared.reason);
 }
 
 export interface SeedPublishReport {
@@ -158,7 +198,11 @@ export async function publishSeeds(
     rejected: 0,
   };
   const files = await listSeedFiles(seedsDir);
-  for (let at = 0; at < files.length; at += SEED_BATCH) {
+  const threads = options.threads ?? (files.length > THREADS_FROM ? defaultThreads() : 0);
+  let pool: Promise<ConvertPool> | undefined;
+
+  /** One batch looked up and read, its documents to store handed to the threads at once. */
+  const readBatch = async (at: number): Promise<LoadBatch> => {
     const slice = files.slice(at, at + SEED_BATCH);
     const found = slice.map((relative) =>
       findings.get(path.normalize(seedName(seedsDir, relative))),
@@ -167,14 +211,15 @@ export async function publishSeeds(
     const stored = await store.findMany(found.flatMap((f) => (f && "id" in f ? [f.id] : [])));
     const storedHash = (f: Finding | undefined) =>
       f && "id" in f ? stored.get(f.id)?.documentHash : undefined;
+    let rejected = 0;
+    let unchanged = 0;
     // A seed the build hashed as stored is not read again (2.6 GB for 100,000 bench documents).
     const toRead: Array<{ relative: string; before: string | undefined }> = [];
     for (const [i, relative] of slice.entries()) {
       const finding = found[i];
       const before = storedHash(finding);
-      if (finding && "rejected" in finding) counts.rejected++;
-      else if (!options.full && before !== undefined && finding?.hash === before)
-        counts.unchanged++;
+      if (finding && "rejected" in finding) rejected++;
+      else if (!options.full && before !== undefined && finding?.hash === before) unchanged++;
       else toRead.push({ relative, before });
     }
     // Read and hashed at once: awaited one by one, each digest waited for a thread of its own.
@@ -184,16 +229,44 @@ export async function publishSeeds(
         return before !== undefined && before === (await contentHash(doc.bytes)) ? null : doc;
       }),
     );
-    const toIngest = read.filter((doc) => doc !== null);
-    counts.unchanged += read.length - toIngest.length;
-    if (toIngest.length > 0) {
-      const report = await ingestDocuments(store, kv, config, toIngest, {
-        // One publish follows: a publish per batch would render the growing site again and again.
-        publish: false,
-      });
-      for (const result of report.results) counts[result.status]++;
+    const documents = read.filter((doc) => doc !== null);
+    unchanged += read.length - documents.length;
+    if (threads === 0 || documents.length < PREPARE_FROM)
+      return { documents, rejected, unchanged, done: at + slice.length };
+    pool ??= ConvertPool.start(threads);
+    const started = await pool;
+    const prepared = new Map(
+      documents.map((doc) => [doc, prepareInPool(started, doc, config)] as const),
+    );
+    // Awaited when the batch is stored; until then a failure must not count as unhandled.
+    for (const preparing of prepared.values()) preparing.catch(() => {});
+    return { documents, rejected, unchanged, done: at + slice.length, prepared };
+  };
+
+  let next: Promise<LoadBatch> | undefined = files.length > 0 ? readBatch(0) : undefined;
+  try {
+    while (next) {
+      const batch: LoadBatch = await next;
+      // The next batch is looked up, read and converted by the threads while this one is stored.
+      next = batch.done < files.length ? readBatch(batch.done) : undefined;
+      next?.catch(() => {});
+      counts.rejected += batch.rejected;
+      counts.unchanged += batch.unchanged;
+      if (batch.documents.length > 0) {
+        const { prepared } = batch;
+        const report = await ingestDocuments(store, kv, config, batch.documents, {
+          // One publish follows: a publish per batch would render the growing site again and again.
+          publish: false,
+          ...(prepared ? { prepared: (doc: IncomingDocument) => prepared.get(doc) } : {}),
+        });
+        for (const result of report.results) counts[result.status]++;
+      }
+      options.onProgress?.(batch.done, files.length);
     }
-    options.onProgress?.(at + slice.length, files.length);
+  } finally {
+    // A batch still being read when storing failed may yet start the threads: let it finish first.
+    await next?.catch(() => undefined);
+    if (pool) await (await pool).close();
   }
   const brotli = options.brotli ?? files.length <= BROTLI_MAX_DOCUMENTS;
   const sourceKey = options.sourceKey ?? (await publishFingerprint(config, PROJECT_ROOT));

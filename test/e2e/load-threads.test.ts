@@ -1,0 +1,119 @@
+/**
+ * Loading a folder into the entry store with threads (npm start and deploy do, for folders over 1,000
+ * documents): the threads convert a batch and compress its pieces while the batch before it is
+ * stored. What a subscriber gets must not depend on it.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { getPlatformProxy } from "wrangler";
+import { ConvertPool } from "../../src/cli/convert.js";
+import { generateDocument } from "../../src/cli/corpus.js";
+import { ROOT } from "../../src/cli/local-stack.js";
+import { publishSeeds, type SeedPublishReport } from "../../src/cli/publish-seeds.js";
+import { readSiteConfigFile } from "../../src/cli/site-config.js";
+import { convertDocument } from "../../src/pipeline.js";
+import { EntryStore } from "../../src/store/entries.js";
+import { findDocument } from "../../src/store/manifest.js";
+import { readDocumentBody, readManifest } from "../../src/store/read.js";
+
+let work: string;
+
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "edgefeed-load-threads-"));
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(work, { recursive: true, force: true });
+});
+
+const FEEDS = ["feed.atom", "feed.rss", "feed.json", "index.html"];
+
+/** Where two bodies first differ, -1 when they are the same (a diff of 100 KB arrays takes minutes). */
+function firstDifference(a: Uint8Array | undefined, b: Uint8Array | undefined): number {
+  if (a === undefined || b === undefined) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : length;
+}
+
+/** Loads and publishes `seeds` into fresh local bindings; the report and the live bodies, gzipped. */
+async function load(
+  seeds: string,
+  threads: number,
+): Promise<{ report: SeedPublishReport; bodies: Map<string, Uint8Array>; hashes: string[] }> {
+  const configPath = path.join(ROOT, "wrangler.toml");
+  const config = await readSiteConfigFile(configPath);
+  const proxy = await getPlatformProxy<Env>({
+    configPath,
+    persist: { path: path.join(work, `state-${threads}`) },
+    remoteBindings: false,
+  });
+  try {
+    const store = new EntryStore(proxy.env.ENTRIES, config.entriesPerFeed);
+    const report = await publishSeeds(seeds, config, store, proxy.env.FEEDS, {
+      threads,
+      sourceKey: "load-threads-test",
+      // Brotli at quality 11 (a small folder's default) would take most of this test's time.
+      brotli: false,
+    });
+    const manifest = await readManifest(proxy.env.FEEDS);
+    if (!manifest) throw new Error("nothing published");
+    const bodies = new Map<string, Uint8Array>();
+    for (const name of FEEDS) {
+      const doc = findDocument(manifest, name);
+      if (!doc) throw new Error(`${name} not published`);
+      const body = await readDocumentBody(
+        proxy.env.FEEDS,
+        doc.storedIn ?? manifest.version,
+        name,
+        "gzip",
+      );
+      bodies.set(name, new Uint8Array(body));
+    }
+    const ids = Array.from(
+      { length: 60 },
+      (_, i) => convertDocument(generateDocument(i), `${i}.txt`).id,
+    );
+    const stored = await store.findMany(ids);
+    return { report, bodies, hashes: [...stored.values()].map((r) => r.documentHash).sort() };
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+describe("publishSeeds with threads", () => {
+  it("stores and publishes what the inline load does, byte for byte, rejections included", async () => {
+    const seeds = path.join(work, "seeds");
+    await mkdir(seeds);
+    for (let i = 0; i < 60; i++)
+      await writeFile(path.join(seeds, `${String(i).padStart(3, "0")}.txt`), generateDocument(i));
+    // Seconds, not milliseconds: rejected by the threads as by the inline conversion.
+    await writeFile(
+      path.join(seeds, "bad.txt"),
+      "<!--1639594666-->\n[Bad](https://news.example/bad)\n------\n<p>Body</p>\n",
+    );
+    const prepare = vi.spyOn(ConvertPool.prototype, "prepare");
+
+    const inline = await load(seeds, 0);
+    expect(prepare).not.toHaveBeenCalled();
+    const threaded = await load(seeds, 2);
+    // No build findings: every document, the bad one too, went to the threads.
+    expect(prepare).toHaveBeenCalledTimes(61);
+
+    expect(inline.report.counts).toEqual({ created: 60, updated: 0, unchanged: 0, rejected: 1 });
+    expect(threaded.report.counts).toEqual(inline.report.counts);
+    expect(threaded.hashes).toEqual(inline.hashes);
+    expect(threaded.hashes).toHaveLength(60);
+    for (const name of FEEDS)
+      expect({
+        name,
+        at: firstDifference(threaded.bodies.get(name), inline.bodies.get(name)),
+      }).toEqual({
+        name,
+        at: -1,
+      });
+  }, 120_000);
+});
