@@ -15,8 +15,7 @@ import { publishForDeploy } from "../../src/cli/publish-seeds.js";
 import { readSiteConfigFile } from "../../src/cli/site-config.js";
 import { convertDocument } from "../../src/pipeline.js";
 import { EntryStore } from "../../src/store/entries.js";
-import { findDocument } from "../../src/store/manifest.js";
-import { readDocumentBody, readManifest } from "../../src/store/read.js";
+import { liveBody } from "../helpers/live-body.js";
 
 const run = promisify(execFile);
 const SEED = "seeds/000_2cee1c3ee14bd78d.txt";
@@ -132,16 +131,9 @@ async function liveFeed(
 ): Promise<{ ids: string[]; encodings: string[] }> {
   const proxy = await getPlatformProxy<Env>(proxyOptions);
   try {
-    const manifest = await readManifest(proxy.env.FEEDS);
-    const doc = manifest && findDocument(manifest, "feed.json");
-    if (!manifest || !doc) throw new Error("no feed.json published");
-    const version = doc.storedIn ?? manifest.version;
-    const body = await readDocumentBody(proxy.env.FEEDS, version, "feed.json", "gzip");
-    const feed = JSON.parse(gunzipSync(new Uint8Array(body)).toString("utf8"));
-    return {
-      ids: feed.items.map((item: { id: string }) => item.id),
-      encodings: doc.variants.map((v) => v.encoding),
-    };
+    const { body, encodings } = await liveBody(proxy.env.FEEDS, "feed.json");
+    const feed = JSON.parse(gunzipSync(body).toString("utf8"));
+    return { ids: feed.items.map((item: { id: string }) => item.id), encodings };
   } finally {
     await proxy.dispose();
   }

@@ -15,8 +15,7 @@ import { publishSeeds, type SeedPublishReport } from "../../src/cli/publish-seed
 import { readSiteConfigFile } from "../../src/cli/site-config.js";
 import { convertDocument } from "../../src/pipeline.js";
 import { EntryStore } from "../../src/store/entries.js";
-import { findDocument } from "../../src/store/manifest.js";
-import { readDocumentBody, readManifest } from "../../src/store/read.js";
+import { liveBody } from "../helpers/live-body.js";
 
 let work: string;
 
@@ -59,20 +58,8 @@ async function load(
       // Brotli at quality 11 (a small folder's default) would take most of this test's time.
       brotli: false,
     });
-    const manifest = await readManifest(proxy.env.FEEDS);
-    if (!manifest) throw new Error("nothing published");
     const bodies = new Map<string, Uint8Array>();
-    for (const name of FEEDS) {
-      const doc = findDocument(manifest, name);
-      if (!doc) throw new Error(`${name} not published`);
-      const body = await readDocumentBody(
-        proxy.env.FEEDS,
-        doc.storedIn ?? manifest.version,
-        name,
-        "gzip",
-      );
-      bodies.set(name, new Uint8Array(body));
-    }
+    for (const name of FEEDS) bodies.set(name, (await liveBody(proxy.env.FEEDS, name)).body);
     const ids = Array.from(
       { length: 60 },
       (_, i) => convertDocument(generateDocument(i), `${i}.txt`).id,
