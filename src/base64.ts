@@ -40,7 +40,7 @@ export const BASE64_ENCODERS: readonly Base64Encoder[] = [
   ...(typeof (Uint8Array.prototype as { toBase64?: () => string }).toBase64 === "function"
     ? [(bytes: Uint8Array) => (bytes as unknown as { toBase64(): string }).toBase64()]
     : []),
-  ...(bufferBase64() ? [bufferBase64() as Base64Encoder] : []),
+  ...[bufferBase64()].filter((encode) => encode !== undefined),
   btoaBase64,
 ];
 

@@ -4,7 +4,6 @@
  * joined from these segments and their ETags made from these digests, so a publish neither compresses
  * nor hashes megabytes. Packed as text for the entry store.
  */
-
 import { fromBase64, toBase64 } from "./base64.js";
 import type { FeedFormat } from "./config.js";
 import { EdgefeedError } from "./errors.js";

@@ -20,15 +20,13 @@ afterEach(async () => {
   await pool?.close();
 });
 
-const job = (seq: number, file: string) => ({ seq, file, bytes: new TextEncoder().encode(file) });
+const job = (file: string) => ({ file, bytes: new TextEncoder().encode(file) });
 
 describe("ConvertPool", () => {
   it("stops a document that outlives the time budget, rejects it, and converts the others queued behind it", async () => {
     pool = new ConvertPool(1, 1000, HANGING_WORKER);
     const results = await Promise.all(
-      [job(1, "a.txt"), job(2, "hang.txt"), job(3, "b.txt"), job(4, "c.txt")].map((j) =>
-        pool?.convert(j),
-      ),
+      [job("a.txt"), job("hang.txt"), job("b.txt"), job("c.txt")].map((j) => pool?.convert(j)),
     );
     expect(results[1]).toEqual({
       ok: false,
@@ -44,9 +42,9 @@ describe("ConvertPool", () => {
 
   it("keeps working after a thread was replaced", async () => {
     pool = new ConvertPool(2, 1000, HANGING_WORKER);
-    await pool.convert(job(1, "hang-1.txt"));
+    await pool.convert(job("hang-1.txt"));
     const after = await Promise.all(
-      [job(2, "d.txt"), job(3, "e.txt"), job(4, "f.txt")].map((j) => pool?.convert(j)),
+      [job("d.txt"), job("e.txt"), job("f.txt")].map((j) => pool?.convert(j)),
     );
     expect(after.every((r) => r?.ok)).toBe(true);
   });
@@ -61,19 +59,19 @@ describe("ConvertPool", () => {
     ] as const;
     pool = await ConvertPool.start(2);
     const threaded = await Promise.all(
-      files.map(([file, bytes], seq) => pool?.convert({ seq, file, bytes })),
+      files.map(([file, bytes]) => pool?.convert({ file, bytes })),
     );
     expect(threaded).toEqual(files.map(([file, bytes]) => convertToResult(bytes, file)));
     expect(threaded.filter((r) => r?.ok).length).toBeGreaterThan(1);
     expect(threaded.filter((r) => r && !r.ok).length).toBeGreaterThan(1);
     // Whole: the entry itself, as converted here; nothing for a rejected document.
     const [seedFile, seedBytes] = files[0];
-    expect(await pool.convertWhole({ seq: 0, file: seedFile, bytes: seedBytes })).toEqual(
+    expect(await pool.convertWhole({ file: seedFile, bytes: seedBytes })).toEqual(
       convertFile(seedBytes, seedFile),
     );
     const rejected = files.findIndex(([file, bytes]) => !convertToResult(bytes, file).ok);
     const [badFile, badBytes] = files[rejected] as (typeof files)[number];
-    expect(await pool.convertWhole({ seq: 1, file: badFile, bytes: badBytes })).toBeUndefined();
+    expect(await pool.convertWhole({ file: badFile, bytes: badBytes })).toBeUndefined();
   });
 
   it("removes the bundles killed builds left, a day old, and nothing else", async () => {

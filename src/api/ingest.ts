@@ -12,6 +12,7 @@ import { convertDocument } from "../pipeline.js";
 import {
   compressEntryPieces,
   contentHash,
+  type EntryPieces,
   piecesFromCompressed,
   renderEntryPieces,
 } from "../publish.js";
@@ -146,6 +147,12 @@ export async function convertIncoming(doc: IncomingDocument): Promise<Converted>
   return { name: doc.name, entry, documentHash: await contentHash(doc.bytes) };
 }
 
+/** An entry's pieces rendered, with their compressed segments. */
+async function compressedPieces(entry: Entry, config: SiteConfig): Promise<EntryPieces> {
+  const pieces = renderEntryPieces(entry, config);
+  return { ...pieces, compressed: await compressEntryPieces(pieces) };
+}
+
 /**
  * What the store keeps of an entry: its pieces rendered and compressed once, here, unless they were
  * compressed ahead for this very entry (`ahead`).
@@ -157,15 +164,12 @@ async function entryWrite(
   renderKey: string,
   ahead?: CompressedPieces,
 ): Promise<EntryWrite> {
-  const pieces = ahead ? undefined : renderEntryPieces(entry, config);
   return {
     entry,
     documentHash,
     categories: storedCategories(entry),
-    // Compressed once here, so no publish compresses this entry again (see src/pieces.ts).
-    pieces: pieces
-      ? { ...pieces, compressed: await compressEntryPieces(pieces) }
-      : piecesFromCompressed(ahead as CompressedPieces),
+    // Compressed once, here or ahead, so no publish compresses this entry again (see src/pieces.ts).
+    pieces: ahead ? piecesFromCompressed(ahead) : await compressedPieces(entry, config),
     renderKey,
   };
 }

@@ -154,7 +154,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
         finish(i, hash, convertToResult(bytes, file));
         continue;
       }
-      const job = pool.convert({ seq: i, file, bytes }).then((result) => {
+      const job = pool.convert({ file, bytes }).then((result) => {
         finish(i, hash, result);
         if (result.ok) newestConverted.offer({ ...result, index: i });
         inFlight.delete(job);
@@ -168,7 +168,7 @@ async function convertAll(options: BuildOptions, files: readonly string[]) {
         newestConverted.entries.map(({ index }) => {
           const relative = files[index] as string;
           const bytes = readFileSync(path.join(options.seedsDir, relative));
-          return pool.convertWhole({ seq: index, file: displayPath(relative), bytes });
+          return pool.convertWhole({ file: displayPath(relative), bytes });
         }),
       );
       for (const entry of wholes) if (entry) wholeEntries.set(entry.source, entry);

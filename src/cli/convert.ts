@@ -5,10 +5,10 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { PreparedDocument } from "../api/ingest.js";
 import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
 import { DocumentError } from "../errors.js";
-import type { CompressedPieces } from "../pieces.js";
 import { convertDocument } from "../pipeline.js";
 import { compressEntryPieces, contentHash, renderEntryPieces } from "../publish.js";
 import type { ConvertResult } from "./build-cache.js";
@@ -37,24 +37,20 @@ export interface ConvertJob {
   readonly bytes: Uint8Array;
   /** Answer with the whole entry too, not only the result. */
   readonly whole?: boolean;
-  /** Answer with the entry prepared for the entry store of this site (see PreparedEntry). */
+  /** Answer with the entry prepared for the entry store of this site (see PreparedDocument). */
   readonly prepare?: SiteConfig;
 }
 
-/** A document converted for the entry store: its entry, its bytes' hash, its pieces compressed. */
-export interface PreparedEntry {
-  readonly entry: Entry;
-  readonly documentHash: string;
-  readonly compressed: CompressedPieces;
-}
+/** A document as the pool takes it: the pool numbers its jobs and sets what to answer. */
+export type PoolJob = Pick<ConvertJob, "file" | "bytes">;
 
 export interface ConvertReply {
   readonly seq: number;
   readonly result: ConvertResult;
   /** The entry, when the job asked for it whole and the document converted. */
   readonly entry?: Entry;
-  /** The prepared entry, when the job asked for one and the document converted. */
-  readonly prepared?: PreparedEntry;
+  /** The prepared document, when the job asked for one and the document converted. */
+  readonly prepared?: PreparedDocument;
 }
 
 /** What a converting thread answers to a job; any failure is a rejection naming the file and line. */
@@ -241,7 +237,7 @@ export class ConvertPool {
   }
 
   /** Converts in the least busy thread. */
-  async convert(job: ConvertJob): Promise<ConvertResult> {
+  async convert(job: PoolJob): Promise<ConvertResult> {
     return (await this.request(job)).result;
   }
 
@@ -249,26 +245,24 @@ export class ConvertPool {
    * Converts in the least busy thread and answers with the whole entry; undefined when the document
    * does not convert.
    */
-  async convertWhole(job: ConvertJob): Promise<Entry | undefined> {
+  async convertWhole(job: PoolJob): Promise<Entry | undefined> {
     return (await this.request({ ...job, whole: true })).entry;
   }
 
   /**
-   * Converts in the least busy thread and prepares the entry for the entry store of the site `config`
-   * describes; a rejection (ok: false) when the document does not convert.
+   * Converts in the least busy thread and prepares the document for the entry store of the site
+   * `config` describes, as ingestDocuments takes it (IngestOptions.prepared).
+   * @throws DocumentError naming the file and line when the document does not convert.
    */
-  async prepare(
-    job: ConvertJob,
-    config: SiteConfig,
-  ): Promise<PreparedEntry | Extract<ConvertResult, { ok: false }>> {
+  async prepare(job: PoolJob, config: SiteConfig): Promise<PreparedDocument> {
     const reply = await this.request({ ...job, prepare: config });
     if (reply.prepared) return reply.prepared;
-    if (!reply.result.ok) return reply.result;
+    if (!reply.result.ok) throw new DocumentError(job.file, reply.result.line, reply.result.reason);
     throw new Error(`the converting thread prepared nothing for ${job.file}`);
   }
 
   /** Sends to the least busy thread, numbered by the pool: replies are matched by that number. */
-  private request(job: ConvertJob): Promise<ConvertReply> {
+  private request(job: Omit<ConvertJob, "seq">): Promise<ConvertReply> {
     let target = this.slots[0] as Slot;
     for (const slot of this.slots) if (slot.jobs.size < target.jobs.size) target = slot;
     const numbered = { ...job, seq: this.sent++ };

@@ -17,7 +17,7 @@ import {
 } from "../api/ingest.js";
 import type { SiteConfig } from "../config.js";
 import type { EntryKey } from "../entry.js";
-import { DocumentError } from "../errors.js";
+import type { DocumentError } from "../errors.js";
 import type { Collision } from "../pipeline.js";
 import { contentHash } from "../publish.js";
 import { publishChanges, type SitePublishReport } from "../site.js";
@@ -159,17 +159,6 @@ interface LoadBatch {
   readonly prepared?: ReadonlyMap<IncomingDocument, Promise<PreparedDocument>>;
 }
 
-/** A document converted by the pool, as ingestDocuments takes it: prepared, or rejected as the build words it. */
-async function prepareInPool(
-  pool: ConvertPool,
-  doc: IncomingDocument,
-  config: SiteConfig,
-): Promise<PreparedDocument> {
-  const prepared = await pool.prepare({ seq: 0, file: doc.name, bytes: doc.bytes }, config);
-  if ("entry" in prepared) return prepared;
-  throw new DocumentError(doc.name, prepared.line, prepared.reason);
-}
-
 export interface SeedPublishReport {
   readonly counts: Readonly<Record<IngestStatus, number>>;
   readonly published: SitePublishReport | null;
@@ -236,7 +225,9 @@ export async function publishSeeds(
     pool ??= ConvertPool.start(threads);
     const started = await pool;
     const prepared = new Map(
-      documents.map((doc) => [doc, prepareInPool(started, doc, config)] as const),
+      documents.map(
+        (doc) => [doc, started.prepare({ file: doc.name, bytes: doc.bytes }, config)] as const,
+      ),
     );
     // Awaited when the batch is stored; until then a failure must not count as unhandled.
     for (const preparing of prepared.values()) preparing.catch(() => {});
