@@ -6,7 +6,7 @@
 import { canonicalArticleUrl } from "../article/urls.js";
 import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
-import { DocumentError } from "../errors.js";
+import { DocumentError, EdgefeedError } from "../errors.js";
 import type { CompressedPieces } from "../pieces.js";
 import { convertDocument } from "../pipeline.js";
 import {
@@ -56,6 +56,23 @@ export interface IngestResult {
   readonly error?: string;
   /** Why an unchanged document changed nothing, when it was not simply the same document. */
   readonly note?: string;
+}
+
+/**
+ * Changes saved in the entry store whose publish then failed (KV failing, or another publisher holding
+ * the lease too long): names what was saved, and keeps the storage error as `cause`. Nothing is lost:
+ * the feeds stay as they were, and the next ingest publishes the saved changes, even one that changes
+ * nothing (the same request sent again).
+ * @example new PublishError("2 documents (a.txt, b.txt)", storeError).message // "2 documents (a.txt, b.txt) saved; publishing failed: KV key …"
+ */
+export class PublishError extends EdgefeedError {
+  override name = "PublishError";
+  constructor(
+    readonly saved: string,
+    cause: StoreError,
+  ) {
+    super(`${saved} saved; publishing failed: ${cause.message}`, { cause });
+  }
 }
 
 export interface IngestReport {
@@ -345,6 +362,7 @@ export interface IngestOptions {
 /**
  * Ingests documents: converts each, saves the good ones, then publishes once for all of them. A
  * rejected document does not stop the others (as in the build).
+ * @throws PublishError when changes were saved but their publish failed.
  * @example await ingestDocuments(store, env.FEEDS, config, [{ name: "a.txt", bytes }])
  */
 export async function ingestDocuments(
@@ -370,12 +388,49 @@ export async function ingestDocuments(
     results.push(...chunk.results);
     tried = chunk.tried;
   }
-  const changed = results.some((r) => r.status === "created" || r.status === "updated");
-  const published =
-    changed && options.publish !== false
-      ? await publishPending(store, kv, config, options, tried)
-      : null;
-  return { results, published };
+  if (options.publish === false) return { results, published: null };
+  const saved = results.filter((r) => r.status === "created" || r.status === "updated");
+  // A request that changes nothing still publishes what an earlier one saved and could not publish
+  // (its publish failed, or the request was ended): sending the documents again is how a client
+  // retries a publish.
+  if (saved.length === 0)
+    return {
+      results,
+      published: (await hasUnpublished(store))
+        ? await publishPending(store, kv, config, options)
+        : null,
+    };
+  return {
+    results,
+    published: await publishSaved(savedDocuments(saved), () =>
+      publishPending(store, kv, config, options, tried),
+    ),
+  };
+}
+
+/** "3 documents (a.txt, b.txt, c.txt)", naming at most NAMED_SAVED of them. */
+function savedDocuments(saved: readonly IngestResult[]): string {
+  const names = saved.slice(0, NAMED_SAVED).map((r) => r.name);
+  if (saved.length > NAMED_SAVED) names.push(`${saved.length - NAMED_SAVED} more`);
+  return `${saved.length} ${saved.length === 1 ? "document" : "documents"} (${names.join(", ")})`;
+}
+
+const NAMED_SAVED = 5;
+
+/** Whether the store holds changes the live version does not show yet. */
+async function hasUnpublished(store: EntryStore): Promise<boolean> {
+  const state = await store.state();
+  return state.publishedSeq < state.seq;
+}
+
+/** The publish of changes just saved; its storage failure becomes a PublishError naming them. */
+async function publishSaved<T>(saved: string, publish: () => Promise<T>): Promise<T> {
+  try {
+    return await publish();
+  } catch (error) {
+    if (error instanceof StoreError) throw new PublishError(saved, error);
+    throw error;
+  }
 }
 
 /**
@@ -398,7 +453,9 @@ export async function publishPending(
 
 /**
  * Removes the entry of an article URL (any form of it: tracking parameters and fragments are ignored,
- * as when merging) and publishes. Returns its id, or null when no entry had it.
+ * as when merging) and publishes. Returns its id, or null when no entry had it (then it publishes what
+ * is saved but not live, as an ingest that changes nothing does).
+ * @throws PublishError when the removal was saved but its publish failed.
  */
 export async function deleteArticle(
   store: EntryStore,
@@ -409,6 +466,15 @@ export async function deleteArticle(
 ): Promise<{ id: string; published: SitePublishReport | null } | null> {
   const id = canonicalArticleUrl(url);
   const now = options.now ?? Date.now();
-  if (!(await store.delete(id, Math.floor(now / 1000) * 1000))) return null;
-  return { id, published: await publishPending(store, kv, config, options) };
+  if (!(await store.delete(id, Math.floor(now / 1000) * 1000))) {
+    // Gone already: perhaps by this same request, sent again after its publish failed.
+    if (await hasUnpublished(store)) await publishPending(store, kv, config, options);
+    return null;
+  }
+  return {
+    id,
+    published: await publishSaved(`the removal of ${id}`, () =>
+      publishPending(store, kv, config, options),
+    ),
+  };
 }

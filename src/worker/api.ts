@@ -9,6 +9,7 @@ import {
   type IncomingDocument,
   type IngestReport,
   ingestDocuments,
+  PublishError,
 } from "../api/ingest.js";
 import { concatBytes } from "../bytes.js";
 import { readSiteConfig, type SiteConfig } from "../config.js";
@@ -178,6 +179,17 @@ export function pingHub(c: AppContext, config: SiteConfig, report: SitePublishRe
   }
 }
 
+/** A publish that failed after its changes were saved: the client can retry the publish alone. */
+function publishFailure(error: PublishError, what: string): HttpError {
+  console.error("edgefeed: publish after saving failed:", error.message);
+  return new HttpError(
+    503,
+    `${what} saved, but publishing failed; the feeds are as they were. Send the same request again to publish (it changes nothing else), or the next change will.`,
+    { "Retry-After": String(RETRY_AFTER_STORAGE_FAILURE) },
+    { cause: error },
+  );
+}
+
 function storeFailure(error: unknown): HttpError {
   console.error(
     "edgefeed: ingest storage failure:",
@@ -205,6 +217,7 @@ export async function handleIngest(c: AppContext): Promise<Response> {
   try {
     report = await ingestDocuments(storeOf(c, config), c.env.FEEDS, config, documents);
   } catch (error) {
+    if (error instanceof PublishError) throw publishFailure(error, "The documents were");
     if (error instanceof StoreError) throw storeFailure(error);
     throw error;
   }
@@ -226,6 +239,7 @@ export async function handleDelete(c: AppContext): Promise<Response> {
   try {
     result = await deleteArticle(storeOf(c, config), c.env.FEEDS, config, url);
   } catch (error) {
+    if (error instanceof PublishError) throw publishFailure(error, "The removal was");
     if (error instanceof StoreError) throw storeFailure(error);
     if (error instanceof TypeError) throw badRequest(`Not an article URL: ${url}`);
     throw error;

@@ -367,7 +367,7 @@ function countingD1(db: D1Database): { db: D1Database; calls: () => string[]; re
 }
 
 describe("D1 round trips of an ingest", () => {
-  it("are two for one new document (created with the lease tried and the plan read, the release), one for the same document again, and a correction is looked up first where the isolate knows the article", async () => {
+  it("are two for one new document (created with the lease tried and the plan read, the release), two for the same document again (the look-up, the counters), and a correction is looked up first where the isolate knows the article", async () => {
     const d1 = countingD1(env.ENTRIES);
     // Its own piece cache: this isolate's knows the articles of the tests before, whose rows are gone.
     const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
@@ -388,13 +388,15 @@ describe("D1 round trips of an ingest", () => {
     expect(created.results.map((r) => r.status)).toEqual(["created"]);
     expect(created.published?.seq).toBe((await store.state()).publishedSeq);
 
-    // The same document again, which this isolate holds as stored: one look-up, nothing written.
+    // The same document again, which this isolate holds as stored: one look-up, nothing written, and
+    // the counters read (is anything saved not published yet?): nothing to publish.
     d1.reset();
     const again = await ingestDocuments(store, env.FEEDS, CONFIG, [doc(2)]);
     expect(again.results.map((r) => r.status)).toEqual(["unchanged"]);
     expect(again.published).toBeNull();
-    expect(d1.calls()).toHaveLength(1);
+    expect(d1.calls()).toHaveLength(2);
     expect(d1.calls()[0]).toMatch(/^SELECT .* WHERE e\.id IN/);
+    expect(d1.calls()[1]).toMatch(/^SELECT key, value FROM site_state/);
 
     // A correction of an article this isolate knows is looked up first, then saved as an update with
     // the lease tried: no write tried as new (and its pieces compressed) for nothing.
@@ -429,6 +431,76 @@ describe("D1 round trips of an ingest", () => {
     expect((await items())[0]?.content_html).toContain("Corrected twice.");
     // The lease was given back each time: another publisher takes it at once.
     expect((await store.tryLock(Date.now(), Date.now() + 1000)).locked).toBe(true);
+  });
+});
+
+/** The test's env with a FEEDS namespace whose writes fail, as in a KV outage; reads still work. */
+function envWithFailingPuts(): Env {
+  const feeds = new Proxy(env.FEEDS, {
+    get(target, property) {
+      if (property === "put")
+        return () => Promise.reject(new Error("KV PUT failed: 500 Internal Server Error"));
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...env, FEEDS: feeds };
+}
+
+async function jsonFeedIds(): Promise<string[]> {
+  const feed = (await (await request("/feed.json")).json()) as { items: Array<{ id: string }> };
+  return feed.items.map((item) => item.id);
+}
+
+describe("a publish that fails after its changes are saved", () => {
+  it("answers 503 saying the documents were saved; the same request again publishes them", async () => {
+    await ingest(seed(1));
+    const failed = await post(seed(2), "text/plain; charset=utf-8", AUTH, envWithFailingPuts());
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("Retry-After")).not.toBeNull();
+    const text = await failed.text();
+    expect(text).toContain("The documents were saved, but publishing failed");
+    expect(text).toContain("Send the same request again");
+    expect(text).not.toMatch(/KV key|Error:|\.ts\b/);
+    // The previous version is still served, without the new article.
+    expect(await jsonFeedIds()).toEqual([articleUrl(1)]);
+
+    const again = await ingest(seed(2));
+    expect(again.documents.map((d) => d.status)).toEqual(["unchanged"]);
+    expect(again.published).not.toBeNull();
+    expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
+  });
+
+  it("publishes a document saved by a request that ended before its publish, when it is sent again", async () => {
+    await ingest(seed(1));
+    // What a request Cloudflare ends for its CPU time after the save leaves: saved, not published.
+    const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed, new PieceCache());
+    const name = "2.txt";
+    await ingestDocuments(
+      store,
+      env.FEEDS,
+      CONFIG,
+      [{ name, bytes: new TextEncoder().encode(seed(2)) }],
+      { publish: false },
+    );
+    expect(await jsonFeedIds()).toEqual([articleUrl(1)]);
+    const again = await ingest(seed(2));
+    expect(again.documents.map((d) => d.status)).toEqual(["unchanged"]);
+    expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
+  });
+
+  it("answers 503 saying the removal was saved; the DELETE again finds no entry, and publishes the removal", async () => {
+    await ingest(seed(1));
+    await ingest(seed(2));
+    const path = `/api/documents?url=${encodeURIComponent(articleUrl(1))}`;
+    const failed = await request(path, { method: "DELETE", headers: AUTH }, envWithFailingPuts());
+    expect(failed.status).toBe(503);
+    expect(await failed.text()).toContain("The removal was saved, but publishing failed");
+    expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
+
+    const again = await request(path, { method: "DELETE", headers: AUTH });
+    expect(again.status).toBe(404);
+    expect(await jsonFeedIds()).toEqual([articleUrl(2)]);
   });
 });
 
