@@ -6,8 +6,9 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ingestDocuments } from "../../src/api/ingest.js";
+import { ingestDocuments, publishPending } from "../../src/api/ingest.js";
 import { convertDocument } from "../../src/pipeline.js";
+import { LEASE_MS } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import { PieceCache } from "../../src/store/piece-cache.js";
 import {
@@ -501,6 +502,36 @@ describe("a publish that fails after its changes are saved", () => {
     const again = await request(path, { method: "DELETE", headers: AUTH });
     expect(again.status).toBe(404);
     expect(await jsonFeedIds()).toEqual([articleUrl(2)]);
+  });
+});
+
+describe("waiting for the publishing lease", () => {
+  it("looks again after pauses that grow: a few D1 calls while another publisher holds it, not one every 50 ms", async () => {
+    await ingest(seed(1));
+    const d1 = countingD1(env.ENTRIES);
+    const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
+    // Another publisher (a long CLI publish) holds the lease; a document is saved meanwhile.
+    const held = Date.now() + LEASE_MS;
+    expect((await store.tryLock(Date.now(), held)).locked).toBe(true);
+    await ingestDocuments(
+      store,
+      env.FEEDS,
+      CONFIG,
+      [{ name: "2.txt", bytes: new TextEncoder().encode(seed(2)) }],
+      { publish: false },
+    );
+    d1.reset();
+    const release = new Promise<void>((resolve) =>
+      setTimeout(() => void store.unlock(held).then(() => resolve()), 1_500),
+    );
+    const published = await publishPending(store, env.FEEDS, CONFIG);
+    await release;
+    expect(published).not.toBeNull();
+    expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
+    // The lease tried (with the counters read): at 50 ms throughout, about 30 times in 1.5 s.
+    const looks = d1.calls().filter((call) => call === "batch of 2");
+    expect(looks.length).toBeGreaterThanOrEqual(2);
+    expect(looks.length).toBeLessThanOrEqual(8);
   });
 });
 
