@@ -873,7 +873,15 @@ export class EntryStore {
     const attempt = lockAttemptOf(results, until, plan);
     if (plan === undefined || !attempt.locked) return attempt;
     const reads = results.slice(-PLAN_STATEMENTS);
-    return { ...attempt, plan: await this.run("plan", () => this.planOf(reads, plan)) };
+    try {
+      return { ...attempt, plan: await this.run("plan", () => this.planOf(reads, plan)) };
+    } catch (error) {
+      // The write is committed and the lease taken: a failed read of the plan's pieces must not hide
+      // that (the caller would answer as if nothing were saved, and keep the lease until it ran out).
+      // Without a plan, the publish reads its own.
+      if (error instanceof StoreError) return attempt;
+      throw error;
+    }
   }
 
   /**

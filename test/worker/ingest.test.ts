@@ -6,7 +6,7 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ingestDocuments, publishPending } from "../../src/api/ingest.js";
+import { ingestDocuments, PublishError, publishPending } from "../../src/api/ingest.js";
 import { convertDocument } from "../../src/pipeline.js";
 import { LEASE_MS } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
@@ -469,6 +469,39 @@ describe("a publish that fails after its changes are saved", () => {
     const again = await ingest(seed(2));
     expect(again.documents.map((d) => d.status)).toEqual(["unchanged"]);
     expect(again.published).not.toBeNull();
+    expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
+  });
+
+  it("a failed read of the plan after the write commits is a failed publish: saved, the lease given back", async () => {
+    await ingest(seed(1));
+    // This isolate never saw article 1, so its plan reads article 1's pieces: that read fails.
+    const failingPieces = Object.create(env.ENTRIES) as D1Database;
+    const failingAll = (statement: D1PreparedStatement): D1PreparedStatement => {
+      const { bind } = statement;
+      return Object.assign(statement, {
+        bind: (...values: unknown[]) => failingAll(bind.apply(statement, values)),
+        all: () => Promise.reject(new Error("D1_ERROR: network connection lost")),
+      });
+    };
+    failingPieces.prepare = (sql: string) => {
+      const statement = env.ENTRIES.prepare(sql);
+      // Run on its own (not in a batch): the read of pieces by id.
+      return sql.includes("compressed_pieces z") ? failingAll(statement) : statement;
+    };
+    failingPieces.batch = (statements) => env.ENTRIES.batch(statements);
+    const store = new EntryStore(failingPieces, CONFIG.entriesPerFeed, new PieceCache());
+    const attempt = ingestDocuments(store, env.FEEDS, CONFIG, [
+      { name: "2.txt", bytes: new TextEncoder().encode(seed(2)) },
+    ]);
+    await expect(attempt).rejects.toThrow(PublishError);
+    await expect(attempt).rejects.toThrow(/1 document \(2\.txt\) saved; publishing failed/);
+    const healthy = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed, new PieceCache());
+    expect((await healthy.findMany([articleUrl(2)])).has(articleUrl(2))).toBe(true);
+    // Free at once, not held until it runs out.
+    expect((await healthy.tryLock(Date.now(), Date.now() + 1_000)).locked).toBe(true);
+    await healthy.unlock(Date.now() + 1_000);
+    expect(await jsonFeedIds()).toEqual([articleUrl(1)]);
+    expect((await ingest(seed(2))).documents.map((d) => d.status)).toEqual(["unchanged"]);
     expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
   });
 
