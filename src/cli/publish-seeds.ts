@@ -351,6 +351,10 @@ export async function publishSeedsThroughProxy(
           : "") +
         (report.brotli ? "" : "; no brotli variants (a large folder: brotli clients get gzip)"),
     );
+    if (published?.pruneFailure)
+      console.warn(
+        `${where}: deleting replaced versions failed (${published.pruneFailure}); the feeds are published, and the next full publish deletes them`,
+      );
     const hubLine = await notifyHub(config, published);
     if (hubLine) console.log(hubLine);
     return report;

@@ -91,6 +91,11 @@ export interface PublishReport {
   readonly written: number;
   /** Keys of older versions (and of interrupted publishes) deleted. */
   readonly pruned: number;
+  /**
+   * Why pruning failed, when it did: the publish stands, and the keys it left are deleted by the
+   * next sweep (a full publish, or every SWEEP_EVERY changes).
+   */
+  readonly pruneFailure?: string;
 }
 
 /**
@@ -481,11 +486,17 @@ export async function publishVersion(
     options.sourceKey !== undefined ? [options.sourceKey, options.renderKey ?? ""] : [],
   );
   if (live?.version === version) {
-    const pruned =
+    const pruning =
       options.sweep === false
-        ? 0
-        : await pruneVersions(kv, versionsToKeep(live), undefined, options.now);
-    return { version, previousVersion: live.previousVersion, switched: false, written: 0, pruned };
+        ? { pruned: 0 }
+        : await pruneAfterPublish(kv, versionsToKeep(live), undefined, options.now);
+    return {
+      version,
+      previousVersion: live.previousVersion,
+      switched: false,
+      written: 0,
+      ...pruning,
+    };
   }
 
   const written = await writeBodies(kv, version, documents, planned, options.now);
@@ -558,7 +569,7 @@ export async function publishVersion(
     );
   }
 
-  const pruned = await pruneVersions(
+  const pruning = await pruneAfterPublish(
     kv,
     versionsToKeep(pointer),
     options.sweep === false && live ? versionsToKeep(live) : undefined,
@@ -569,6 +580,21 @@ export async function publishVersion(
     previousVersion: pointer.previousVersion,
     switched: true,
     written: written + newShelves.length,
-    pruned,
+    ...pruning,
   };
+}
+
+/**
+ * pruneVersions once the publish stands (the pointer switched, or already named this version): a KV
+ * failure while listing or deleting leaves keys behind, which the next sweep deletes, and does not
+ * make a publish that succeeded look failed.
+ */
+async function pruneAfterPublish(
+  ...args: Parameters<typeof pruneVersions>
+): Promise<Pick<PublishReport, "pruned" | "pruneFailure">> {
+  try {
+    return { pruned: await pruneVersions(...args) };
+  } catch (error) {
+    return { pruned: 0, pruneFailure: error instanceof Error ? error.message : String(error) };
+  }
 }

@@ -179,12 +179,21 @@ export function pingHub(c: AppContext, config: SiteConfig, report: SitePublishRe
   }
 }
 
+/** What follows a publish: the hub told of the feeds it changed; a failed pruning logged (it stands). */
+function afterPublish(c: AppContext, config: SiteConfig, report: SitePublishReport | null): void {
+  if (report?.pruneFailure)
+    console.error(
+      `edgefeed: deleting replaced versions failed, the next sweep deletes them: ${report.pruneFailure}`,
+    );
+  pingHub(c, config, report);
+}
+
 /** A publish that failed after its changes were saved: the client can retry the publish alone. */
 function publishFailure(error: PublishError, what: string): HttpError {
   console.error("edgefeed: publish after saving failed:", error.message);
   return new HttpError(
     503,
-    `${what} saved, but publishing failed; the feeds are as they were. Send the same request again to publish (it changes nothing else), or the next change will.`,
+    `${what} saved, but publishing failed; the feeds may not show the change yet. Send the same request again to publish (it changes nothing else), or the next change will.`,
     { "Retry-After": String(RETRY_AFTER_STORAGE_FAILURE) },
     { cause: error },
   );
@@ -221,7 +230,7 @@ export async function handleIngest(c: AppContext): Promise<Response> {
     if (error instanceof StoreError) throw storeFailure(error);
     throw error;
   }
-  pingHub(c, config, report.published);
+  afterPublish(c, config, report.published);
   const rejected = report.results.some((r) => r.status === "rejected");
   return jsonResponse(rejected ? 422 : 200, {
     documents: report.results,
@@ -245,7 +254,7 @@ export async function handleDelete(c: AppContext): Promise<Response> {
     throw error;
   }
   if (!result) throw new HttpError(404, `No entry has the URL ${url}.`);
-  pingHub(c, config, result.published);
+  afterPublish(c, config, result.published);
   return jsonResponse(200, {
     id: result.id,
     status: "deleted",

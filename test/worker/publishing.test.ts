@@ -175,6 +175,31 @@ describe("publishVersion", () => {
     expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
   });
 
+  it("stands when pruning fails after the pointer switched: it says why, and a sweep deletes the rest", async () => {
+    const first = await publishSite();
+    const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    const failing = new Proxy(env.FEEDS, {
+      get(target, property) {
+        if (property === "list" || property === "delete")
+          return () => Promise.reject(new Error("KV LIST failed: 500 Internal Server Error"));
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const entries = [makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES];
+    const third = await publishSite(entries, { kv: failing, now: NEXT_DAY_MS + 1000 });
+    expect(third.switched).toBe(true);
+    expect(third.pruned).toBe(0);
+    expect(third.pruneFailure).toContain("KV LIST failed");
+    expect(await versionsInStorage()).toEqual(
+      [first.version, second.version, third.version].sort(),
+    );
+    expect(await (await request("/feed.atom")).text()).toContain("Article number 4");
+    // A later sweep (full publishes sweep) deletes what was left.
+    await publishSite(entries, { now: NEXT_DAY_MS + 2000 });
+    expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
+  });
+
   it("serves the new build on every route once the pointer switches", async () => {
     await publishSite();
     await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
