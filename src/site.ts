@@ -36,6 +36,7 @@ import {
   type PlanRequest,
   pageGroup,
   pageOfGroup,
+  type RecordedPointer,
   type StoredCategory,
   type StoredEntry,
   type StoreState,
@@ -53,8 +54,8 @@ import {
 } from "./store/manifest.js";
 import {
   type PublishReport,
+  publishersLiveManifest,
   publishVersion,
-  readLiveManifest,
   storeDocuments,
 } from "./store/publish.js";
 
@@ -149,10 +150,11 @@ export interface SitePublishOptions {
    */
   readonly reads?: PlanReads;
   /**
-   * Called once the version is live, instead of `markPublished`: records `seq` as published, and can
-   * give the lease back in the same round trip (publishChanges does).
+   * Called once the version is live, instead of `markPublished`: records `seq` as published (and the
+   * pointer written, when it switched), and can give the lease back in the same round trip
+   * (publishChanges does).
    */
-  readonly release?: (seq: number) => Promise<void>;
+  readonly release?: (seq: number, pointer?: RecordedPointer) => Promise<void>;
 }
 
 export interface SitePublishReport extends PublishReport {
@@ -337,23 +339,25 @@ function categoriesShown<T extends StoredCategory>(categories: readonly T[]): re
   return categories.filter((c) => kept.has(c));
 }
 
+/**
+ * Where the open entries start: the first position not in a complete archive page. The subscription
+ * feeds carry the newest entries and every open one (so an article ingested with an old date is
+ * reachable before its page completes).
+ */
+function openFromOf(nextPosition: number, pageSize: number): number {
+  return Math.floor((nextPosition - 1) / pageSize) * pageSize + 1;
+}
+
 async function planSite(
   store: EntryStore,
   config: SiteConfig,
   live: Manifest | null,
+  reads: PlanReads,
   options: SitePublishOptions & { renderKey: string; siteKey: string; nextPosition: number },
 ): Promise<RenderPlan & { readonly count: PlanReads["count"] }> {
   const { renderKey } = options;
   const pageSize = store.pageSize;
   const completePages = Math.floor((options.nextPosition - 1) / pageSize);
-  // The subscription feeds: the newest entries, and every entry not yet in a complete archive page
-  // (so an article ingested with an old date is reachable before its page completes).
-  const reads =
-    options.reads ??
-    (await store.planReads({
-      ...planRequest(config, renderKey),
-      openFrom: completePages * pageSize + 1,
-    }));
   const settingsChanged = live !== null && live.renderKey !== options.siteKey;
   // A CLI publish renders everything when its code or settings are not the live version's; the
   // worker's, after a settings change, only while that stays within one request's means.
@@ -507,8 +511,14 @@ export async function publishFromStore(
   const state = options.state ?? (await store.state());
   const renderKey = await renderKeyOf(config);
   const siteKey = await siteKeyOf(config, renderKey);
-  const live = await readLiveManifest(kv, options.now);
-  const plan = await planSite(store, config, live, {
+  const reads =
+    options.reads ??
+    (await store.planReads({
+      ...planRequest(config, renderKey),
+      openFrom: openFromOf(state.nextPosition, store.pageSize),
+    }));
+  const live = await publishersLiveManifest(kv, reads.recorded, options.now);
+  const plan = await planSite(store, config, live, reads, {
     ...options,
     renderKey,
     siteKey,
@@ -567,6 +577,7 @@ export async function publishFromStore(
       ...(renderedWith !== undefined ? { renderKey: renderedWith } : {}),
       ...(sourceKey !== undefined ? { sourceKey } : {}),
       seq: state.seq,
+      live,
       caching,
       // Full publishes, and a publish whose changes pass a multiple of SWEEP_EVERY, list every key to
       // find what interrupted publishes left; the others prune only the versions this one stops keeping.
@@ -576,8 +587,14 @@ export async function publishFromStore(
         Math.floor(state.seq / SWEEP_EVERY) !== Math.floor((live.seq ?? 0) / SWEEP_EVERY),
     },
   );
-  if (options.release) await options.release(state.seq);
-  else await store.markPublished(state.seq);
+  // The pointer written is recorded with the seq it rendered: the next publisher plans from it, even
+  // where KV still shows an older one.
+  const recorded =
+    report.pointer === undefined
+      ? undefined
+      : { seq: state.seq, version: report.version, text: report.pointer };
+  if (options.release) await options.release(state.seq, recorded);
+  else await store.markPublished(state.seq, recorded);
   return {
     ...report,
     written: report.written + (report.switched ? stagedWrites : 0),
@@ -688,8 +705,8 @@ export async function publishChanges(
           state,
           ...(plan ? { reads: plan } : {}),
           // Published and released in one round trip (each D1 call costs the worker CPU time).
-          release: async (seq) => {
-            after = await store.unlock(held, seq);
+          release: async (seq, pointer) => {
+            after = await store.unlock(held, seq, pointer);
           },
         });
       } finally {

@@ -147,6 +147,11 @@ const SCHEMA = [
   "INSERT INTO site_state (key, value) SELECT 'entry_count', (SELECT COUNT(*) FROM entries) WHERE NOT EXISTS (SELECT 1 FROM site_state WHERE key = 'entry_count')",
   // The newest updated time, read through the index instead of a scan of every entry.
   "CREATE INDEX IF NOT EXISTS entries_updated ON entries (updated_ms)",
+  // The live pointer as the last publish wrote it (with the seq it rendered), recorded when its lease
+  // is given back: KV shows a new pointer in other locations up to a minute late, D1 at once, so a
+  // publisher plans from this one (see `recordedPointer`). One row; a table of its own, so databases
+  // made before it need no migration.
+  "CREATE TABLE IF NOT EXISTS live_pointer (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, version TEXT NOT NULL, pointer TEXT NOT NULL)",
 ];
 
 const ready = new WeakMap<D1Database, Promise<void>>();
@@ -390,6 +395,12 @@ function countOf(row: Row | undefined): { entries: number; newestMs: number | nu
   };
 }
 
+function recordedOf(row: Row | undefined): RecordedPointer | null {
+  return row
+    ? { seq: Number(row.seq), version: String(row.version), text: String(row.pointer) }
+    : null;
+}
+
 /** The counters from `SELECT key, value FROM site_state`. */
 function stateOf(rows: readonly Row[]): StoreState {
   const value = (key: string) => Number(rows.find((r) => r.key === key)?.value ?? 0);
@@ -411,7 +422,7 @@ export interface PlanRequest {
 }
 
 /** Statements a plan's reads take in a batch (EntryStore.planStatements). */
-const PLAN_STATEMENTS = 7;
+const PLAN_STATEMENTS = 8;
 
 /**
  * What the results of a batch ending in `tryLockStatements(…, plan)` say of the lease; with a plan,
@@ -438,11 +449,23 @@ export interface PlanReads {
   readonly tombstones: readonly Tombstone[];
   readonly categories: readonly StoredCategory[];
   readonly count: { readonly entries: number; readonly newestMs: number | null };
+  /** The live pointer the last publish recorded (see `RecordedPointer`), if one did. */
+  readonly recorded: RecordedPointer | null;
   /**
    * The newest entries of categories changed since the last publish, by slug, as `inCategory` gives
    * them (with `newest` as the limit); a few categories at most, and only those with entries.
    */
   readonly inCategories: ReadonlyMap<string, readonly StoredEntry[]>;
+}
+
+/**
+ * The live pointer's text as a publish wrote it to KV, recorded in D1 when that publish gave its lease
+ * back, with the version it names and the store's `seq` it rendered.
+ */
+export interface RecordedPointer {
+  readonly seq: number;
+  readonly version: string;
+  readonly text: string;
 }
 
 /** Ids per `IN (…)` read: D1 binds at most 100 parameters. */
@@ -1212,6 +1235,7 @@ export class EntryStore {
       this.categoriesRead(),
       this.countRead(),
       this.changedCategoriesHeads(options.newest),
+      this.db.prepare("SELECT seq, version, pointer FROM live_pointer WHERE id = 1"),
     ];
   }
 
@@ -1220,7 +1244,7 @@ export class EntryStore {
     results: readonly D1Result<Row>[],
     request: PlanRequest,
   ): Promise<PlanReads> {
-    const [dirty, newest, open, tombstones, categories, count, changed] = results;
+    const [dirty, newest, open, tombstones, categories, count, changed, pointer] = results;
     const rows = (result: D1Result<Row> | undefined) => result?.results ?? [];
     // The changed categories' rows, each category's in its order, the newest `limit` of them.
     const bySlug = new Map<string, Row[]>();
@@ -1242,6 +1266,7 @@ export class EntryStore {
       tombstones: rows(tombstones).map(tombstoneOf),
       categories: rows(categories).map(categoryOf),
       count: countOf(rows(count)[0]),
+      recorded: recordedOf(rows(pointer)[0]),
       inCategories: new Map(categoryRows.map((list, i) => [slugs[i] as string, list])),
     };
   }
@@ -1335,16 +1360,31 @@ export class EntryStore {
   }
 
   /** Records that the live version was rendered from `seq`: its changes are published. */
-  async markPublished(seq: number): Promise<void> {
-    await this.run("published", () => this.db.batch(this.markPublishedStatements(seq)));
+  async markPublished(seq: number, pointer?: RecordedPointer): Promise<void> {
+    await this.run("published", () => this.db.batch(this.markPublishedStatements(seq, pointer)));
   }
 
-  private markPublishedStatements(seq: number): D1PreparedStatement[] {
+  /**
+   * Marks the changes up to `seq` published; with the pointer that publish wrote, records it, unless
+   * one that rendered a later seq is recorded already.
+   */
+  private markPublishedStatements(seq: number, pointer?: RecordedPointer): D1PreparedStatement[] {
     return [
       this.db.prepare("DELETE FROM dirty WHERE seq <= ?").bind(seq),
       this.db
         .prepare("UPDATE site_state SET value = MAX(value, ?) WHERE key = 'published_seq'")
         .bind(seq),
+      ...(pointer
+        ? [
+            this.db
+              .prepare(
+                `INSERT INTO live_pointer (id, seq, version, pointer) VALUES (1, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, version = excluded.version,
+                   pointer = excluded.pointer WHERE excluded.seq >= live_pointer.seq`,
+              )
+              .bind(pointer.seq, pointer.version, pointer.text),
+          ]
+        : []),
     ];
   }
 
@@ -1384,12 +1424,17 @@ export class EntryStore {
 
   /**
    * Gives up the lease held until `until`; the store's counters after it (one round trip). With
-   * `publishedSeq`, first records it as `markPublished` does, in the same round trip.
+   * `publishedSeq` (and the pointer that publish wrote), first records it as `markPublished` does, in
+   * the same round trip.
    */
-  async unlock(until: number, publishedSeq?: number): Promise<StoreState> {
+  async unlock(
+    until: number,
+    publishedSeq?: number,
+    pointer?: RecordedPointer,
+  ): Promise<StoreState> {
     return this.run("lock", async () => {
       const statements = [
-        ...(publishedSeq === undefined ? [] : this.markPublishedStatements(publishedSeq)),
+        ...(publishedSeq === undefined ? [] : this.markPublishedStatements(publishedSeq, pointer)),
         this.setLockStatement(0, "value = ?", until),
         this.readState(),
       ];

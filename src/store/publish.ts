@@ -8,6 +8,7 @@
  * next publish prunes; one that stops after 2 has published.
  */
 import { contentHash, type PreparedDocument } from "../publish.js";
+import type { RecordedPointer } from "./entries.js";
 import { StoreError } from "./errors.js";
 import {
   CURRENT_KEY,
@@ -73,6 +74,11 @@ export interface PublishOptions {
    * grows (a 100,000-entry site has some 10,000 keys: ten listings per publish).
    */
   readonly sweep?: boolean;
+  /**
+   * The live manifest this publish replaces, as the caller read it (`publishersLiveManifest`); read
+   * from KV when not given.
+   */
+  readonly live?: Manifest | null;
   /** Options for the manifest's documents by path (e.g. archive pages' caching). */
   readonly caching?: (path: string) => ManifestDocument["caching"];
   /**
@@ -96,6 +102,8 @@ export interface PublishReport {
    * next sweep (a full publish, or every SWEEP_EVERY changes).
    */
   readonly pruneFailure?: string;
+  /** The pointer's text as written, when the pointer switched: what the publisher records in D1. */
+  readonly pointer?: string;
 }
 
 /**
@@ -163,12 +171,37 @@ export async function readLiveManifest(
   kv: KVNamespace,
   now: number = Date.now(),
 ): Promise<Manifest | null> {
-  let text: string | null;
+  const text = await readPointer(kv);
+  return text === null ? null : liveManifestOf(kv, text, now);
+}
+
+/**
+ * The live manifest a publisher plans from: the pointer in KV, unless the pointer the last publish
+ * recorded in D1 (`recorded`, see EntryStore) is a newer one. KV shows a new pointer in other
+ * locations up to a minute late; planning from an older one would carry its documents over what the
+ * newer version changed, and prune versions readers of the newer one still read. A pointer in KV that
+ * rendered a later seq than the recorded one (a publish that records none) is taken as it is.
+ */
+export async function publishersLiveManifest(
+  kv: KVNamespace,
+  recorded: RecordedPointer | null,
+  now: number = Date.now(),
+): Promise<Manifest | null> {
+  const fromKv = await readLiveManifest(kv, now);
+  if (recorded === null || fromKv?.version === recorded.version) return fromKv;
+  if (fromKv !== null && (fromKv.seq ?? 0) > recorded.seq) return fromKv;
+  return liveManifestOf(kv, recorded.text, now);
+}
+
+/** The manifest of a pointer's text with its shelves' documents, or null when it is unreadable. */
+async function liveManifestOf(
+  kv: KVNamespace,
+  text: string,
+  now: number,
+): Promise<Manifest | null> {
+  if (lastLive?.text === text) return lastLive.manifest;
   let pointer: Manifest;
   try {
-    text = await readPointer(kv);
-    if (text === null) return null;
-    if (lastLive?.text === text) return lastLive.manifest;
     pointer = parseManifest(text, CURRENT_KEY);
   } catch (error) {
     if (error instanceof StoreError && error.cause === undefined) return null;
@@ -469,7 +502,7 @@ export async function publishVersion(
   // Incremental publishes (those that carry documents) write only what changed; the bodies of an
   // unchanged document stay under the version that wrote them.
   const incremental = options.carried !== undefined;
-  const live = await readLiveManifest(kv, options.now);
+  const live = options.live !== undefined ? options.live : await readLiveManifest(kv, options.now);
   const planned = planDocuments(documents, live, { ...options, incremental });
   const manifestDocuments = [...planned.entries, ...carried.map((doc) => withStore(live, doc))];
   const { top, shelves } = await planShelves(
@@ -549,8 +582,8 @@ export async function publishVersion(
       );
     }
   }
+  const text = JSON.stringify(pointer);
   try {
-    const text = JSON.stringify(pointer);
     await kv.put(CURRENT_KEY, text);
     // As readLiveManifest merges it: the pointer's documents, then each shelf's.
     lastLive = {
@@ -581,6 +614,7 @@ export async function publishVersion(
     switched: true,
     written: written + newShelves.length,
     ...pruning,
+    pointer: text,
   };
 }
 

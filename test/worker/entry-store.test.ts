@@ -443,6 +443,27 @@ describe("EntryStore.unlock", () => {
     expect(released.publishedSeq).toBe(state.seq);
     expect(released.seq).toBeGreaterThan(state.seq);
   });
+
+  it("records the pointer a publish wrote with its seq, for the next plan; never over one of a later seq", async () => {
+    const store = await storeWithHistory();
+    const plan = () =>
+      store.planReads({ newest: 3, openFrom: 1, tombstones: 0, renderKey: "render-key" });
+    expect((await plan()).recorded).toBeNull();
+    const { state } = await store.tryLock(OLDER_MS, OLDER_MS + 30_000);
+    const newer = { seq: state.seq, version: "v-newer", text: '{"version":"v-newer"}' };
+    await store.unlock(OLDER_MS + 30_000, state.seq, newer);
+    expect((await plan()).recorded).toEqual(newer);
+    // A publisher that rendered an earlier seq (its lease lost meanwhile) does not replace it.
+    await store.markPublished(state.seq - 1, {
+      seq: state.seq - 1,
+      version: "v-older",
+      text: "{}",
+    });
+    expect((await plan()).recorded).toEqual(newer);
+    const later = { seq: state.seq + 1, version: "v-later", text: '{"version":"v-later"}' };
+    await store.markPublished(state.seq + 1, later);
+    expect((await plan()).recorded).toEqual(later);
+  });
 });
 
 describe("entries saved with compressed pieces", () => {

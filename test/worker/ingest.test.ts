@@ -10,6 +10,7 @@ import { ingestDocuments, PublishError, publishPending } from "../../src/api/ing
 import { convertDocument } from "../../src/pipeline.js";
 import { LEASE_MS } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
+import { CURRENT_KEY } from "../../src/store/keys.js";
 import { PieceCache } from "../../src/store/piece-cache.js";
 import {
   AUTH,
@@ -636,6 +637,41 @@ describe("archives (RFC 5005)", () => {
     // JSON Feed walks the same way with next_url.
     const json = (await (await request("/feed.json")).json()) as { next_url?: string };
     expect(json.next_url).toMatch(/\/archive\/2\.json$/);
+  });
+});
+
+describe("a publisher whose KV location still shows an older pointer", () => {
+  it("plans from the pointer the last publish recorded in D1: what the newer version changed stays", async () => {
+    await ingest(seed(1, { tag: "World" }));
+    const olderPointer = await env.FEEDS.get(CURRENT_KEY, "text");
+    await ingest(seed(2, { tag: "World" }));
+    const newer = JSON.parse((await env.FEEDS.get(CURRENT_KEY, "text")) ?? "null") as {
+      version: string;
+    };
+    // KV shows a new pointer in other locations up to a minute late: this one still has the first.
+    const stale = new Proxy(env.FEEDS, {
+      get(target, property) {
+        if (property === "get")
+          return (key: string, ...rest: unknown[]) =>
+            key === CURRENT_KEY
+              ? Promise.resolve(olderPointer)
+              : (target.get as (...a: unknown[]) => Promise<unknown>).call(target, key, ...rest);
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const response = await post(seed(3), "text/plain; charset=utf-8", AUTH, {
+      ...env,
+      FEEDS: stale,
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const live = JSON.parse((await env.FEEDS.get(CURRENT_KEY, "text")) ?? "null") as {
+      previousVersion: string;
+    };
+    expect(live.previousVersion).toBe(newer.version);
+    expect(await jsonFeedIds()).toEqual([articleUrl(3), articleUrl(2), articleUrl(1)]);
+    // The category feed as the second publish made it, not carried back from the first.
+    expect(entryIds(await atom("/category/world.atom"))).toEqual([articleUrl(2), articleUrl(1)]);
   });
 });
 
