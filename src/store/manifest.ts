@@ -190,12 +190,24 @@ export interface Manifest {
    * that read the old pointer can still finish). Absent in manifests of whole-build publishes.
    */
   readonly retainedVersions?: readonly string[];
+  /**
+   * Versions this one's predecessors replaced less than REPLACED_GRACE_MS ago, newest first: KV shows
+   * a new pointer in other locations up to a minute late, and readers there still read these, so they
+   * stay in storage until a publish finds them older. Absent when there are none.
+   */
+  readonly replacedVersions?: readonly ReplacedVersion[];
   /** Identifies the renderers and settings the documents were rendered with (see site/render-key). */
   readonly renderKey?: string;
   /** The source, dependencies and settings of the last CLI publish it follows (see site/sourceKey). */
   readonly sourceKey?: string;
   /** The entry store's change counter this version was rendered from. */
   readonly seq?: number;
+}
+
+/** A version and when a publish replaced it (epoch ms). */
+export interface ReplacedVersion {
+  readonly version: string;
+  readonly replacedMs: number;
 }
 
 /** What KV keeps beside each document body (readable with `getWithMetadata`, and in the dashboard). */

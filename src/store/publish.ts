@@ -31,6 +31,7 @@ import {
   type ManifestDocument,
   mergeShelves,
   parseManifest,
+  type ReplacedVersion,
   referencedVersions,
   referencedVersionsOf,
   reusableShelf,
@@ -232,13 +233,41 @@ async function liveManifestOf(
 /** How long after its publish a pointer may still be read stale from KV, with margin. */
 const STALE_POINTER_MS = 10 * 60 * 1000;
 
-/** The live version and the one it replaced: a reader that read the old pointer can still finish. */
+/**
+ * The live version, the one it replaced and those replaced within REPLACED_GRACE_MS: a reader that
+ * read an older pointer (KV shows a new one in other locations up to a minute late) can still finish.
+ */
 function versionsToKeep(manifest: Manifest): Set<string> {
   return new Set([
     manifest.version,
     ...(manifest.previousVersion ? [manifest.previousVersion] : []),
     ...(manifest.retainedVersions ?? []),
+    ...(manifest.replacedVersions ?? []).map((replaced) => replaced.version),
   ]);
+}
+
+/**
+ * How long a replaced version stays in storage at least: KV shows a new pointer everywhere within about
+ * a minute, and the worker reads the pointer through the edge's 60-second cache; the rest is margin.
+ */
+export const REPLACED_GRACE_MS = 5 * 60 * 1000;
+/** The most replaced versions a pointer keeps, however many publishes the grace period saw. */
+const REPLACED_KEEP = 32;
+
+/** The versions the pointer replacing `live` with `version` keeps as recently replaced, newest first. */
+function recentlyReplaced(live: Manifest | null, version: string, now: number): ReplacedVersion[] {
+  if (live === null) return [];
+  const seen = new Set([version]);
+  const recent: ReplacedVersion[] = [];
+  for (const replaced of [
+    { version: live.version, replacedMs: now },
+    ...(live.replacedVersions ?? []),
+  ]) {
+    if (seen.has(replaced.version) || replaced.replacedMs <= now - REPLACED_GRACE_MS) continue;
+    seen.add(replaced.version);
+    recent.push(replaced);
+  }
+  return recent.slice(0, REPLACED_KEEP);
 }
 
 /** A carried document names the version holding its bodies explicitly, since the new version does not. */
@@ -557,6 +586,8 @@ export async function publishVersion(
     ...(options.sourceKey !== undefined ? { sourceKey: options.sourceKey } : {}),
     ...(options.seq !== undefined ? { seq: options.seq } : {}),
   };
+  const replaced = recentlyReplaced(live, version, options.now);
+  if (replaced.length > 0) Object.assign(pointer, { replacedVersions: replaced });
   // Every version this manifest or the live one reads from stays (a reused shelf's among them): a
   // reader that read the old pointer can still finish, whatever kind of publish this is (a deploy
   // replacing an ingested site included).

@@ -26,7 +26,12 @@ import {
   shelfFor,
   storedVersion,
 } from "../../src/store/manifest.js";
-import { pruneVersions, publishVersion, readLiveManifest } from "../../src/store/publish.js";
+import {
+  pruneVersions,
+  publishVersion,
+  REPLACED_GRACE_MS,
+  readLiveManifest,
+} from "../../src/store/publish.js";
 import { createApp } from "../../src/worker/app.js";
 import {
   CONFIG,
@@ -169,10 +174,29 @@ describe("publishVersion", () => {
     expect(second.previousVersion).toBe(first.version);
     expect(await versionsInStorage()).toEqual([first.version, second.version].sort());
     const third = await publishSite([makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES], {
-      now: NEXT_DAY_MS + 1000,
+      now: NEXT_DAY_MS + REPLACED_GRACE_MS + 1000,
     });
     expect(third.pruned).toBe(8);
     expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
+  });
+
+  it("keeps every version replaced in the last five minutes, for readers whose KV still shows it", async () => {
+    const entries = (n: number) => [makeEntry(10 + n, NEWER_MS + n * 3_600_000), ...ENTRIES];
+    const versions: string[] = [];
+    // Four publishes a second apart, as ingests come: a location whose KV still shows the first
+    // pointer reads the first version's bodies.
+    for (let n = 0; n < 4; n++)
+      versions.push((await publishSite(entries(n), { now: NEXT_DAY_MS + n * 1000 })).version);
+    expect(await versionsInStorage()).toEqual([...versions].sort());
+    const pointer = JSON.parse((await env.FEEDS.get(CURRENT_KEY, "text")) ?? "null") as {
+      replacedVersions: Array<{ version: string; replacedMs: number }>;
+    };
+    expect(pointer.replacedVersions.map((r) => r.version)).toEqual(versions.slice(0, 3).reverse());
+    // The next publish after the grace period prunes all but the one it replaces.
+    const later = await publishSite(entries(9), {
+      now: NEXT_DAY_MS + 3000 + REPLACED_GRACE_MS + 1,
+    });
+    expect(await versionsInStorage()).toEqual([versions[3], later.version].sort());
   });
 
   it("stands when pruning fails after the pointer switched: it says why, and a sweep deletes the rest", async () => {
@@ -187,7 +211,8 @@ describe("publishVersion", () => {
       },
     });
     const entries = [makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES];
-    const third = await publishSite(entries, { kv: failing, now: NEXT_DAY_MS + 1000 });
+    const later = NEXT_DAY_MS + REPLACED_GRACE_MS + 1000;
+    const third = await publishSite(entries, { kv: failing, now: later });
     expect(third.switched).toBe(true);
     expect(third.pruned).toBe(0);
     expect(third.pruneFailure).toContain("KV LIST failed");
@@ -196,7 +221,7 @@ describe("publishVersion", () => {
     );
     expect(await (await request("/feed.atom")).text()).toContain("Article number 4");
     // A later sweep (full publishes sweep) deletes what was left.
-    await publishSite(entries, { now: NEXT_DAY_MS + 2000 });
+    await publishSite(entries, { now: later + 1000 });
     expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
   });
 
@@ -255,14 +280,16 @@ describe("pruning without a sweep", () => {
     const [orphan] = (await versionsInStorage()).filter((v) => v !== first.version);
     expect(orphan).toBeDefined();
 
-    const second = await publishSite(entries(3), { now: NEXT_DAY_MS + 1, sweep: false });
+    // Publishes further apart than REPLACED_GRACE_MS keep the previous version alone.
+    const at = (n: number) => NEXT_DAY_MS + n * (REPLACED_GRACE_MS + 1);
+    const second = await publishSite(entries(3), { now: at(1), sweep: false });
     expect(await versionsInStorage()).toEqual([first.version, second.version, orphan].sort());
     // The third drops the first (no longer the previous version), by listing that version alone.
-    const third = await publishSite(entries(4), { now: NEXT_DAY_MS + 2, sweep: false });
+    const third = await publishSite(entries(4), { now: at(2), sweep: false });
     expect(third.pruned).toBe(8);
     expect(await versionsInStorage()).toEqual([second.version, third.version, orphan].sort());
     // A sweep finds the orphan too.
-    const fourth = await publishSite(entries(5), { now: NEXT_DAY_MS + 3 });
+    const fourth = await publishSite(entries(5), { now: at(3) });
     expect(await versionsInStorage()).toEqual([third.version, fourth.version].sort());
     expect(await (await request("/feed.atom")).text()).toBe(renderedBody("feed.atom", entries(5)));
   });
