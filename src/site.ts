@@ -137,9 +137,10 @@ export interface SitePublishOptions {
    */
   readonly encodings?: PrepareOptions["encodings"];
   /**
-   * Called between chunks of a publish that writes more than one (and before it switches the pointer):
-   * extends the publishing lease, and throws when it was lost, so a long publish never switches the
-   * pointer while another publisher holds the lease.
+   * Called between chunks of a publish that writes more than one, before it switches the pointer and
+   * before it deletes replaced versions: extends the publishing lease when it runs short, and throws
+   * when it was lost, so a long publish never switches the pointer, nor deletes keys, while another
+   * publisher holds the lease.
    */
   readonly keepLease?: () => Promise<void>;
   /** The store's counters as the caller read them under the lease; read again when absent. */
@@ -578,6 +579,7 @@ export async function publishFromStore(
       ...(sourceKey !== undefined ? { sourceKey } : {}),
       seq: state.seq,
       live,
+      ...(options.keepLease ? { keepLease: options.keepLease } : {}),
       caching,
       // Full publishes, and a publish whose changes pass a multiple of SWEEP_EVERY, list every key to
       // find what interrupted publishes left; the others prune only the versions this one stops keeping.
@@ -688,6 +690,9 @@ export async function publishChanges(
     }
     if (locked) {
       const keepLease = async () => {
+        // With more than half of it left, nobody else can hold it: no D1 call (an ingest's publish
+        // asks at every step, and lasts a fraction of a second).
+        if (held - clock() > LEASE_MS / 2) return;
         const next = clock() + LEASE_MS;
         if (!(await store.renewLock(held, next)))
           throw new StoreError(

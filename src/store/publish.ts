@@ -80,6 +80,13 @@ export interface PublishOptions {
    * from KV when not given.
    */
   readonly live?: Manifest | null;
+  /**
+   * Called before the pointer is switched and before replaced versions are deleted: keeps the
+   * publishing lease, and throws when another publisher took it (see SitePublishOptions.keepLease).
+   * Lost before the switch, the publish fails and the previous version stays live; lost before the
+   * deletions, nothing is deleted (another publisher may be writing a version this one does not know).
+   */
+  readonly keepLease?: () => Promise<void>;
   /** Options for the manifest's documents by path (e.g. archive pages' caching). */
   readonly caching?: (path: string) => ManifestDocument["caching"];
   /**
@@ -283,13 +290,15 @@ const STAGING_GRACE_MS = 60 * 60 * 1000;
  * Deletes version keys, returns how many. With `candidates`, only those versions' keys, less the ones
  * to keep (a publish names the versions its predecessor kept: one listing per version it drops); without,
  * every version's keys but those kept (a sweep: it also finds what interrupted publishes left, which no
- * manifest names, at the cost of listing every key the site has).
+ * manifest names, at the cost of listing every key the site has). `beforeDeleting` runs once the keys
+ * are listed, before any is deleted; it throws to delete none.
  */
 export async function pruneVersions(
   kv: KVNamespace,
   keep: ReadonlySet<string>,
   candidates?: ReadonlySet<string>,
   now: number = Date.now(),
+  beforeDeleting?: () => Promise<void>,
 ): Promise<number> {
   // A sweep leaves young staging prefixes alone: another publish may be writing one right now.
   const young = (version: string) => (stagingTime(version) ?? 0) > now - STAGING_GRACE_MS;
@@ -313,6 +322,10 @@ export async function pruneVersions(
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor);
   }
+  if (doomed.length === 0) return 0;
+  // Listing every key of a large site takes a while: the publisher must still hold its lease, or
+  // another may be writing a version this one does not keep.
+  await beforeDeleting?.();
   await Promise.all(doomed.map((key) => kv.delete(key)));
   return doomed.length;
 }
@@ -551,7 +564,13 @@ export async function publishVersion(
     const pruning =
       options.sweep === false
         ? { pruned: 0 }
-        : await pruneAfterPublish(kv, versionsToKeep(live), undefined, options.now);
+        : await pruneAfterPublish(
+            options.keepLease,
+            kv,
+            versionsToKeep(live),
+            undefined,
+            options.now,
+          );
     return {
       version,
       previousVersion: live.previousVersion,
@@ -614,6 +633,7 @@ export async function publishVersion(
     }
   }
   const text = JSON.stringify(pointer);
+  await options.keepLease?.();
   try {
     await kv.put(CURRENT_KEY, text);
     // As readLiveManifest merges it: the pointer's documents, then each shelf's.
@@ -634,6 +654,7 @@ export async function publishVersion(
   }
 
   const pruning = await pruneAfterPublish(
+    options.keepLease,
     kv,
     versionsToKeep(pointer),
     options.sweep === false && live ? versionsToKeep(live) : undefined,
@@ -655,10 +676,11 @@ export async function publishVersion(
  * make a publish that succeeded look failed.
  */
 async function pruneAfterPublish(
-  ...args: Parameters<typeof pruneVersions>
+  keepLease: (() => Promise<void>) | undefined,
+  ...[kv, keep, candidates, now]: Parameters<typeof pruneVersions>
 ): Promise<Pick<PublishReport, "pruned" | "pruneFailure">> {
   try {
-    return { pruned: await pruneVersions(...args) };
+    return { pruned: await pruneVersions(kv, keep, candidates, now, keepLease) };
   } catch (error) {
     return { pruned: 0, pruneFailure: error instanceof Error ? error.message : String(error) };
   }

@@ -225,6 +225,42 @@ describe("publishVersion", () => {
     expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
   });
 
+  it("asks for its lease before switching the pointer and before deleting: lost, it switches or deletes nothing", async () => {
+    const lost = () => Promise.reject(new Error("the publishing lease ran out"));
+    const facts = (entries: readonly ReturnType<typeof makeEntry>[]) => ({
+      entryCount: entries.length,
+      newestEntryMs: entries[0]?.updatedMs ?? null,
+    });
+    const first = await publishSite();
+    const before = await (await request("/feed.atom")).text();
+    // Lost before the switch: the previous version stays live.
+    await expect(
+      publishVersion(env.FEEDS, await prepareSite(NEXT_ENTRIES), facts(NEXT_ENTRIES), {
+        now: NEXT_DAY_MS,
+        keepLease: lost,
+      }),
+    ).rejects.toThrow("lease ran out");
+    expect(await (await request("/feed.atom")).text()).toBe(before);
+    expect((await readLiveManifest(env.FEEDS))?.version).toBe(first.version);
+
+    // Lost while listing what to delete: the publish stands, and nothing is deleted (another
+    // publisher may be writing a version this one would not keep).
+    const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    let asked = 0;
+    const entries = [makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES];
+    const third = await publishVersion(env.FEEDS, await prepareSite(entries), facts(entries), {
+      now: NEXT_DAY_MS + REPLACED_GRACE_MS + 1000,
+      keepLease: () => (++asked === 1 ? Promise.resolve() : lost()),
+    });
+    expect(asked).toBe(2);
+    expect(third.switched).toBe(true);
+    expect(third.pruned).toBe(0);
+    expect(third.pruneFailure).toContain("lease ran out");
+    expect(await versionsInStorage()).toEqual(
+      [first.version, second.version, third.version].sort(),
+    );
+  });
+
   it("serves the new build on every route once the pointer switches", async () => {
     await publishSite();
     await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
