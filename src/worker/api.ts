@@ -206,7 +206,7 @@ function storeFailure(error: unknown): HttpError {
   );
   return new HttpError(
     503,
-    "The entry storage is unavailable right now; nothing may have been saved. Send the documents again.",
+    "The entry storage is unavailable right now; the request may have been saved in part or not at all. Send the same request again: it saves what is missing and publishes what was saved.",
     { "Retry-After": String(RETRY_AFTER_STORAGE_FAILURE) },
     { cause: error },
   );

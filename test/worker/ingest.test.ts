@@ -506,6 +506,23 @@ describe("a publish that fails after its changes are saved", () => {
     expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
   });
 
+  it("a D1 failure answers 503 telling the client to send the same request again, which then publishes", async () => {
+    await ingest(seed(1));
+    const failing = Object.create(env.ENTRIES) as D1Database;
+    failing.batch = () => Promise.reject(new Error("D1_ERROR: storage operation exceeded timeout"));
+    const response = await post(seed(2), "text/plain; charset=utf-8", AUTH, {
+      ...env,
+      ENTRIES: failing,
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).not.toBeNull();
+    const text = await response.text();
+    expect(text).toContain("Send the same request again");
+    expect(text).not.toMatch(/D1_ERROR|Error:|\.ts\b/);
+    expect((await ingest(seed(2))).documents.map((d) => d.status)).toEqual(["created"]);
+    expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
+  });
+
   it("publishes a document saved by a request that ended before its publish, when it is sent again", async () => {
     await ingest(seed(1));
     // What a request Cloudflare ends for its CPU time after the save leaves: saved, not published.
