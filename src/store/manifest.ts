@@ -191,11 +191,12 @@ export interface Manifest {
    */
   readonly retainedVersions?: readonly string[];
   /**
-   * Versions this one's predecessors replaced less than REPLACED_GRACE_MS ago, newest first: KV shows
-   * a new pointer in other locations up to a minute late, and readers there still read these, so they
-   * stay in storage until a publish finds them older. Absent when there are none.
+   * Versions no live manifest reads any more, newest first, kept until RETIRED_GRACE_MS after the
+   * publish that stopped reading them: KV shows a new pointer in other locations up to a minute late,
+   * and readers there still read from them. The first publish after that deletes them. Absent when
+   * there are none.
    */
-  readonly replacedVersions?: readonly ReplacedVersion[];
+  readonly retiredVersions?: readonly RetiredVersion[];
   /** Identifies the renderers and settings the documents were rendered with (see site/render-key). */
   readonly renderKey?: string;
   /** The source, dependencies and settings of the last CLI publish it follows (see site/sourceKey). */
@@ -204,10 +205,10 @@ export interface Manifest {
   readonly seq?: number;
 }
 
-/** A version and when a publish replaced it (epoch ms). */
-export interface ReplacedVersion {
+/** A version and when the publish that stopped reading it went live (epoch ms). */
+export interface RetiredVersion {
   readonly version: string;
-  readonly replacedMs: number;
+  readonly retiredMs: number;
 }
 
 /** What KV keeps beside each document body (readable with `getWithMetadata`, and in the dashboard). */

@@ -31,7 +31,7 @@ import {
   type ManifestDocument,
   mergeShelves,
   parseManifest,
-  type ReplacedVersion,
+  type RetiredVersion,
   referencedVersions,
   referencedVersionsOf,
   reusableShelf,
@@ -240,41 +240,65 @@ async function liveManifestOf(
 /** How long after its publish a pointer may still be read stale from KV, with margin. */
 const STALE_POINTER_MS = 10 * 60 * 1000;
 
-/**
- * The live version, the one it replaced and those replaced within REPLACED_GRACE_MS: a reader that
- * read an older pointer (KV shows a new one in other locations up to a minute late) can still finish.
- */
-function versionsToKeep(manifest: Manifest): Set<string> {
+/** The versions a manifest reads from: its own, the one it replaced, and those its documents name. */
+function versionsReadBy(manifest: Manifest): Set<string> {
   return new Set([
     manifest.version,
     ...(manifest.previousVersion ? [manifest.previousVersion] : []),
     ...(manifest.retainedVersions ?? []),
-    ...(manifest.replacedVersions ?? []).map((replaced) => replaced.version),
   ]);
 }
 
 /**
- * How long a replaced version stays in storage at least: KV shows a new pointer everywhere within about
- * a minute, and the worker reads the pointer through the edge's 60-second cache; the rest is margin.
+ * The versions to keep in storage while `manifest` is live, at `now`: those it reads from (a reader
+ * that read the old pointer can still finish), and those it retired less than RETIRED_GRACE_MS ago.
  */
-export const REPLACED_GRACE_MS = 5 * 60 * 1000;
-/** The most replaced versions a pointer keeps, however many publishes the grace period saw. */
-const REPLACED_KEEP = 32;
+function versionsToKeep(manifest: Manifest, now: number): Set<string> {
+  const keep = versionsReadBy(manifest);
+  for (const retired of manifest.retiredVersions ?? [])
+    if (retired.retiredMs > now - RETIRED_GRACE_MS) keep.add(retired.version);
+  return keep;
+}
 
-/** The versions the pointer replacing `live` with `version` keeps as recently replaced, newest first. */
-function recentlyReplaced(live: Manifest | null, version: string, now: number): ReplacedVersion[] {
+/** Every version a manifest names: what a publish replacing it may delete, less what it keeps. */
+function versionsNamedBy(manifest: Manifest): Set<string> {
+  const named = versionsReadBy(manifest);
+  for (const retired of manifest.retiredVersions ?? []) named.add(retired.version);
+  return named;
+}
+
+/**
+ * How long a version no live manifest reads stays in storage: KV shows a new pointer everywhere within
+ * about a minute, and the worker reads the pointer through the edge's 60-second cache; the rest is
+ * margin.
+ */
+export const RETIRED_GRACE_MS = 5 * 60 * 1000;
+/** The most retired versions a pointer lists (about two per publish); older ones go at once. */
+const RETIRED_KEEP = 64;
+
+/**
+ * The retired versions of the pointer replacing `live`, which reads `reads`: those `live` read and it
+ * does not, retired now, then those `live` retired within the grace period; newest first.
+ */
+function retiredVersions(
+  live: Manifest | null,
+  reads: ReadonlySet<string>,
+  now: number,
+): RetiredVersion[] {
   if (live === null) return [];
-  const seen = new Set([version]);
-  const recent: ReplacedVersion[] = [];
-  for (const replaced of [
-    { version: live.version, replacedMs: now },
-    ...(live.replacedVersions ?? []),
-  ]) {
-    if (seen.has(replaced.version) || replaced.replacedMs <= now - REPLACED_GRACE_MS) continue;
-    seen.add(replaced.version);
-    recent.push(replaced);
-  }
-  return recent.slice(0, REPLACED_KEEP);
+  const seen = new Set(reads);
+  const retired: RetiredVersion[] = [];
+  for (const version of versionsReadBy(live))
+    if (!seen.has(version)) {
+      seen.add(version);
+      retired.push({ version, retiredMs: now });
+    }
+  for (const earlier of live.retiredVersions ?? [])
+    if (!seen.has(earlier.version) && earlier.retiredMs > now - RETIRED_GRACE_MS) {
+      seen.add(earlier.version);
+      retired.push(earlier);
+    }
+  return retired.slice(0, RETIRED_KEEP);
 }
 
 /** A carried document names the version holding its bodies explicitly, since the new version does not. */
@@ -567,7 +591,7 @@ export async function publishVersion(
         : await pruneAfterPublish(
             options.keepLease,
             kv,
-            versionsToKeep(live),
+            versionsToKeep(live, options.now),
             undefined,
             options.now,
           );
@@ -605,8 +629,6 @@ export async function publishVersion(
     ...(options.sourceKey !== undefined ? { sourceKey: options.sourceKey } : {}),
     ...(options.seq !== undefined ? { seq: options.seq } : {}),
   };
-  const replaced = recentlyReplaced(live, version, options.now);
-  if (replaced.length > 0) Object.assign(pointer, { replacedVersions: replaced });
   // Every version this manifest or the live one reads from stays (a reused shelf's among them): a
   // reader that read the old pointer can still finish, whatever kind of publish this is (a deploy
   // replacing an ingested site included).
@@ -614,6 +636,8 @@ export async function publishVersion(
   if (live) for (const v of referencedVersions(live)) retained.add(v);
   retained.delete(version);
   if (retained.size > 0) Object.assign(pointer, { retainedVersions: [...retained].sort() });
+  const retired = retiredVersions(live, versionsReadBy(pointer), options.now);
+  if (retired.length > 0) Object.assign(pointer, { retiredVersions: retired });
   const newShelves = shelves.flatMap((shelf, i) => {
     const ref = refs[i];
     if (ref) publishedShelves.set(ref.key, shelf.documents);
@@ -656,8 +680,8 @@ export async function publishVersion(
   const pruning = await pruneAfterPublish(
     options.keepLease,
     kv,
-    versionsToKeep(pointer),
-    options.sweep === false && live ? versionsToKeep(live) : undefined,
+    versionsToKeep(pointer, options.now),
+    options.sweep === false && live ? versionsNamedBy(live) : undefined,
     options.now,
   );
   return {

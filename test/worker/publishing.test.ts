@@ -29,7 +29,7 @@ import {
 import {
   pruneVersions,
   publishVersion,
-  REPLACED_GRACE_MS,
+  RETIRED_GRACE_MS,
   readLiveManifest,
 } from "../../src/store/publish.js";
 import { createApp } from "../../src/worker/app.js";
@@ -168,35 +168,37 @@ describe("publishVersion", () => {
     );
   });
 
-  it("keeps the previous version and prunes older ones", async () => {
+  it("keeps the previous version; deletes older ones five minutes after no pointer reads them", async () => {
     const first = await publishSite();
     const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
     expect(second.previousVersion).toBe(first.version);
     expect(await versionsInStorage()).toEqual([first.version, second.version].sort());
+    // The third stops reading the first, which a location whose KV lags may still read: retired.
     const third = await publishSite([makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES], {
-      now: NEXT_DAY_MS + REPLACED_GRACE_MS + 1000,
+      now: NEXT_DAY_MS + 1000,
     });
-    expect(third.pruned).toBe(8);
-    expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
-  });
-
-  it("keeps every version replaced in the last five minutes, for readers whose KV still shows it", async () => {
-    const entries = (n: number) => [makeEntry(10 + n, NEWER_MS + n * 3_600_000), ...ENTRIES];
-    const versions: string[] = [];
-    // Four publishes a second apart, as ingests come: a location whose KV still shows the first
-    // pointer reads the first version's bodies.
-    for (let n = 0; n < 4; n++)
-      versions.push((await publishSite(entries(n), { now: NEXT_DAY_MS + n * 1000 })).version);
-    expect(await versionsInStorage()).toEqual([...versions].sort());
-    const pointer = JSON.parse((await env.FEEDS.get(CURRENT_KEY, "text")) ?? "null") as {
-      replacedVersions: Array<{ version: string; replacedMs: number }>;
-    };
-    expect(pointer.replacedVersions.map((r) => r.version)).toEqual(versions.slice(0, 3).reverse());
-    // The next publish after the grace period prunes all but the one it replaces.
-    const later = await publishSite(entries(9), {
-      now: NEXT_DAY_MS + 3000 + REPLACED_GRACE_MS + 1,
+    expect(third.pruned).toBe(0);
+    expect(await versionsInStorage()).toEqual(
+      [first.version, second.version, third.version].sort(),
+    );
+    const pointer = parseManifest((await env.FEEDS.get(CURRENT_KEY)) ?? "", CURRENT_KEY);
+    expect(pointer.retiredVersions).toEqual([
+      { version: first.version, retiredMs: NEXT_DAY_MS + 1000 },
+    ]);
+    // A publish within the grace period keeps it; the first after it deletes it.
+    const fourth = await publishSite([makeEntry(5, NEWER_MS + 9_000_000), ...NEXT_ENTRIES], {
+      now: NEXT_DAY_MS + 2000,
     });
-    expect(await versionsInStorage()).toEqual([versions[3], later.version].sort());
+    expect(await versionsInStorage()).toEqual(
+      [first.version, second.version, third.version, fourth.version].sort(),
+    );
+    const fifth = await publishSite([makeEntry(6, NEWER_MS + 9_600_000), ...NEXT_ENTRIES], {
+      now: NEXT_DAY_MS + 1000 + RETIRED_GRACE_MS + 1,
+    });
+    expect(fifth.pruned).toBe(8);
+    expect(await versionsInStorage()).toEqual(
+      [second.version, third.version, fourth.version, fifth.version].sort(),
+    );
   });
 
   it("stands when pruning fails after the pointer switched: it says why, and a sweep deletes the rest", async () => {
@@ -210,8 +212,9 @@ describe("publishVersion", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
+    // Whole-build publishes sweep: they list every key, which fails here.
     const entries = [makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES];
-    const later = NEXT_DAY_MS + REPLACED_GRACE_MS + 1000;
+    const later = NEXT_DAY_MS + RETIRED_GRACE_MS + 1000;
     const third = await publishSite(entries, { kv: failing, now: later });
     expect(third.switched).toBe(true);
     expect(third.pruned).toBe(0);
@@ -220,8 +223,8 @@ describe("publishVersion", () => {
       [first.version, second.version, third.version].sort(),
     );
     expect(await (await request("/feed.atom")).text()).toContain("Article number 4");
-    // A later sweep (full publishes sweep) deletes what was left.
-    await publishSite(entries, { now: later + 1000 });
+    // The next sweep after the first's grace period deletes it.
+    await publishSite(entries, { now: later + RETIRED_GRACE_MS + 1 });
     expect(await versionsInStorage()).toEqual([second.version, third.version].sort());
   });
 
@@ -246,18 +249,21 @@ describe("publishVersion", () => {
     // Lost while listing what to delete: the publish stands, and nothing is deleted (another
     // publisher may be writing a version this one would not keep).
     const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    const third = await publishSite([makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES], {
+      now: NEXT_DAY_MS + 1000,
+    });
     let asked = 0;
-    const entries = [makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES];
-    const third = await publishVersion(env.FEEDS, await prepareSite(entries), facts(entries), {
-      now: NEXT_DAY_MS + REPLACED_GRACE_MS + 1000,
+    const entries = [makeEntry(5, NEWER_MS + 9_000_000), ...NEXT_ENTRIES];
+    const fourth = await publishVersion(env.FEEDS, await prepareSite(entries), facts(entries), {
+      now: NEXT_DAY_MS + 1000 + RETIRED_GRACE_MS + 1,
       keepLease: () => (++asked === 1 ? Promise.resolve() : lost()),
     });
     expect(asked).toBe(2);
-    expect(third.switched).toBe(true);
-    expect(third.pruned).toBe(0);
-    expect(third.pruneFailure).toContain("lease ran out");
+    expect(fourth.switched).toBe(true);
+    expect(fourth.pruned).toBe(0);
+    expect(fourth.pruneFailure).toContain("lease ran out");
     expect(await versionsInStorage()).toEqual(
-      [first.version, second.version, third.version].sort(),
+      [first.version, second.version, third.version, fourth.version].sort(),
     );
   });
 
@@ -316,18 +322,26 @@ describe("pruning without a sweep", () => {
     const [orphan] = (await versionsInStorage()).filter((v) => v !== first.version);
     expect(orphan).toBeDefined();
 
-    // Publishes further apart than REPLACED_GRACE_MS keep the previous version alone.
-    const at = (n: number) => NEXT_DAY_MS + n * (REPLACED_GRACE_MS + 1);
+    // Publishes further apart than RETIRED_GRACE_MS: a version goes at the first publish after the
+    // grace period of the one that retired it.
+    const at = (n: number) => NEXT_DAY_MS + n * (RETIRED_GRACE_MS + 1);
     const second = await publishSite(entries(3), { now: at(1), sweep: false });
     expect(await versionsInStorage()).toEqual([first.version, second.version, orphan].sort());
-    // The third drops the first (no longer the previous version), by listing that version alone.
+    // The third retires the first (no longer the previous version); the fourth deletes it, by listing
+    // that version alone.
     const third = await publishSite(entries(4), { now: at(2), sweep: false });
-    expect(third.pruned).toBe(8);
-    expect(await versionsInStorage()).toEqual([second.version, third.version, orphan].sort());
+    expect(third.pruned).toBe(0);
+    const fourth = await publishSite(entries(5), { now: at(3), sweep: false });
+    expect(fourth.pruned).toBe(8);
+    expect(await versionsInStorage()).toEqual(
+      [second.version, third.version, fourth.version, orphan].sort(),
+    );
     // A sweep finds the orphan too.
-    const fourth = await publishSite(entries(5), { now: at(3) });
-    expect(await versionsInStorage()).toEqual([third.version, fourth.version].sort());
-    expect(await (await request("/feed.atom")).text()).toBe(renderedBody("feed.atom", entries(5)));
+    const fifth = await publishSite(entries(6), { now: at(4) });
+    expect(await versionsInStorage()).toEqual(
+      [third.version, fourth.version, fifth.version].sort(),
+    );
+    expect(await (await request("/feed.atom")).text()).toBe(renderedBody("feed.atom", entries(6)));
   });
 });
 
@@ -781,7 +795,8 @@ describe("storage that several publishes share (found in review)", () => {
         const key = documentKey(storedVersion(ingested, doc), doc.path, variant.encoding);
         expect(await env.FEEDS.get(key), key).not.toBeNull();
       }
-    // One publish later they may go.
+    // One publish later no pointer reads them, but a location whose KV lags may: they stay for the
+    // grace period, and the first publish after it deletes them.
     await publishSite(NEXT_ENTRIES, { now: deployAt + 1 });
     const key = documentKey(
       storedVersion(
@@ -789,8 +804,12 @@ describe("storage that several publishes share (found in review)", () => {
         ingested.documents.find((d) => d.path === "category/world.atom") as ManifestDocument,
       ),
       "category/world.atom",
-      "identity",
+      "gzip",
     );
+    expect(await env.FEEDS.get(key)).not.toBeNull();
+    await publishSite([makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES], {
+      now: deployAt + 1 + RETIRED_GRACE_MS + 1,
+    });
     expect(await env.FEEDS.get(key)).toBeNull();
   });
 
