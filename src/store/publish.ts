@@ -187,18 +187,47 @@ export async function readLiveManifest(
  * The live manifest a publisher plans from: the pointer in KV, unless the pointer the last publish
  * recorded in D1 (`recorded`, see EntryStore) is a newer one. KV shows a new pointer in other
  * locations up to a minute late; planning from an older one would carry its documents over what the
- * newer version changed, and prune versions readers of the newer one still read. A pointer in KV that
- * rendered a later seq than the recorded one (a publish that records none) is taken as it is.
+ * newer version changed. The newer of the two is the one that replaced or retired the other; failing
+ * that, the one that rendered the later seq, KV on a tie (a publish that records nothing, a CLI
+ * publish whose record failed). No pointer in KV means nothing to carry: a namespace emptied or new.
  */
 export async function publishersLiveManifest(
   kv: KVNamespace,
   recorded: RecordedPointer | null,
   now: number = Date.now(),
 ): Promise<Manifest | null> {
-  const fromKv = await readLiveManifest(kv, now);
-  if (recorded === null || fromKv?.version === recorded.version) return fromKv;
-  if (fromKv !== null && (fromKv.seq ?? 0) > recorded.seq) return fromKv;
-  return liveManifestOf(kv, recorded.text, now);
+  const text = await readPointer(kv);
+  if (text === null) return null;
+  if (recorded === null || recorded.text === text) return liveManifestOf(kv, text, now);
+  const fromKv = pointerOf(text);
+  if (fromKv?.version === recorded.version) return liveManifestOf(kv, text, now);
+  const fromRecord = pointerOf(recorded.text);
+  if (fromRecord === null) return liveManifestOf(kv, text, now);
+  if (fromKv === null) return liveManifestOf(kv, recorded.text, now);
+  const newer =
+    replaced(fromKv, fromRecord.version) ||
+    (!replaced(fromRecord, fromKv.version) && (fromKv.seq ?? 0) >= recorded.seq)
+      ? text
+      : recorded.text;
+  return liveManifestOf(kv, newer, now);
+}
+
+/** Whether `manifest` replaced or retired `version`: it is the later of the two. */
+function replaced(manifest: Manifest, version: string): boolean {
+  return (
+    manifest.previousVersion === version ||
+    (manifest.retiredVersions ?? []).some((retired) => retired.version === version)
+  );
+}
+
+/** A pointer's text parsed (its shelves not read), or null when it is not a manifest. */
+function pointerOf(text: string): Manifest | null {
+  try {
+    return parseManifest(text, CURRENT_KEY);
+  } catch (error) {
+    if (error instanceof StoreError && error.cause === undefined) return null;
+    throw error;
+  }
 }
 
 /** The manifest of a pointer's text with its shelves' documents, or null when it is unreadable. */

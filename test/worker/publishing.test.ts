@@ -28,6 +28,7 @@ import {
 } from "../../src/store/manifest.js";
 import {
   pruneVersions,
+  publishersLiveManifest,
   publishVersion,
   RETIRED_GRACE_MS,
   readLiveManifest,
@@ -265,6 +266,46 @@ describe("publishVersion", () => {
     expect(await versionsInStorage()).toEqual(
       [first.version, second.version, third.version, fourth.version].sort(),
     );
+  });
+
+  it("a publisher plans from the newer of KV's pointer and the recorded one: which replaced the other, then seq, KV on a tie", async () => {
+    await publishSite();
+    const firstText = (await env.FEEDS.get(CURRENT_KEY, "text")) as string;
+    const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    const secondText = (await env.FEEDS.get(CURRENT_KEY, "text")) as string;
+    const recorded = (text: string, seq: number) => ({
+      seq,
+      version: (JSON.parse(text) as Manifest).version,
+      text,
+    });
+    const showing = (text: string | null) =>
+      new Proxy(env.FEEDS, {
+        get(target, property) {
+          if (property === "get")
+            return (key: string, ...rest: unknown[]) =>
+              key === CURRENT_KEY
+                ? Promise.resolve(text)
+                : (target.get as (...a: unknown[]) => Promise<unknown>).call(target, key, ...rest);
+          const value = Reflect.get(target, property);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    const planned = async (kv: KVNamespace, record: ReturnType<typeof recorded> | null) =>
+      (await publishersLiveManifest(kv, record, NEXT_DAY_MS))?.version;
+    // KV lags behind the record, which replaced its pointer: the record, whatever the seqs say.
+    expect(await planned(showing(firstText), recorded(secondText, 0))).toBe(second.version);
+    // KV's pointer replaced the recorded one (a publish that recorded nothing): KV's.
+    expect(await planned(env.FEEDS, recorded(firstText, 9))).toBe(second.version);
+    // Unrelated pointers: the later seq, KV's on a tie.
+    const other = JSON.stringify({
+      ...JSON.parse(firstText),
+      version: "other",
+      previousVersion: null,
+    });
+    expect(await planned(env.FEEDS, recorded(other, 0))).toBe(second.version);
+    expect(await planned(env.FEEDS, recorded(other, 1))).toBe("other");
+    // No pointer in KV (a new namespace): nothing to carry.
+    expect(await planned(showing(null), recorded(secondText, 1))).toBeUndefined();
   });
 
   it("serves the new build on every route once the pointer switches", async () => {
