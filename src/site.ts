@@ -666,6 +666,11 @@ export async function publishChanges(
     readonly clock?: () => number;
     /** The lease already tried, in the caller's last write (`createManyAndLock`). */
     readonly tried?: LockAttempt;
+    /**
+     * False: try the lease once, and leave the publish to its holder when it is taken (a request that
+     * changed nothing publishes what is pending only if that costs it no wait).
+     */
+    readonly waitForLease?: boolean;
   },
 ): Promise<SitePublishReport | null> {
   const clock = options.clock ?? Date.now;
@@ -723,6 +728,7 @@ export async function publishChanges(
       if ((after?.publishedSeq ?? 0) >= target) return report;
       continue;
     }
+    if (options.waitForLease === false) return report;
     await new Promise((resolve) => setTimeout(resolve, pause));
     pause = Math.min(2 * pause, POLL_MAX_MS);
   }

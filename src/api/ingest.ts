@@ -396,8 +396,8 @@ export async function ingestDocuments(
   if (saved.length === 0)
     return {
       results,
-      published: (await hasUnpublished(store))
-        ? await publishPending(store, kv, config, options)
+      published: results.some((r) => r.status === "unchanged")
+        ? await publishIfPending(store, kv, config, "Earlier changes")
         : null,
     };
   return {
@@ -417,10 +417,22 @@ function savedDocuments(saved: readonly IngestResult[]): string {
 
 const NAMED_SAVED = 5;
 
-/** Whether the store holds changes the live version does not show yet. */
-async function hasUnpublished(store: EntryStore): Promise<boolean> {
+/**
+ * What a request that changed nothing publishes: changes saved earlier and not live yet (their
+ * publish failed, or their request was ended), if there are any and the lease is free; a publish
+ * under way is left to its holder. Its failure is a PublishError naming `saved`.
+ */
+async function publishIfPending(
+  store: EntryStore,
+  kv: KVNamespace,
+  config: SiteConfig,
+  saved: string,
+): Promise<SitePublishReport | null> {
   const state = await store.state();
-  return state.publishedSeq < state.seq;
+  if (state.publishedSeq >= state.seq) return null;
+  return publishSaved(saved, () =>
+    publishChanges(store, kv, config, { now: Date.now(), waitForLease: false }),
+  );
 }
 
 /** The publish of changes just saved; its storage failure becomes a PublishError naming them. */
@@ -468,7 +480,7 @@ export async function deleteArticle(
   const now = options.now ?? Date.now();
   if (!(await store.delete(id, Math.floor(now / 1000) * 1000))) {
     // Gone already: perhaps by this same request, sent again after its publish failed.
-    if (await hasUnpublished(store)) await publishPending(store, kv, config, options);
+    await publishIfPending(store, kv, config, "Earlier changes");
     return null;
   }
   return {

@@ -499,8 +499,9 @@ describe("a publish that fails after its changes are saved", () => {
     const healthy = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed, new PieceCache());
     expect((await healthy.findMany([articleUrl(2)])).has(articleUrl(2))).toBe(true);
     // Free at once, not held until it runs out.
-    expect((await healthy.tryLock(Date.now(), Date.now() + 1_000)).locked).toBe(true);
-    await healthy.unlock(Date.now() + 1_000);
+    const until = Date.now() + 1_000;
+    expect((await healthy.tryLock(Date.now(), until)).locked).toBe(true);
+    await healthy.unlock(until);
     expect(await jsonFeedIds()).toEqual([articleUrl(1)]);
     expect((await ingest(seed(2))).documents.map((d) => d.status)).toEqual(["unchanged"]);
     expect(await jsonFeedIds()).toEqual([articleUrl(2), articleUrl(1)]);
@@ -583,6 +584,32 @@ describe("waiting for the publishing lease", () => {
     const looks = d1.calls().filter((call) => call === "batch of 2");
     expect(looks.length).toBeGreaterThanOrEqual(2);
     expect(looks.length).toBeLessThanOrEqual(8);
+  });
+});
+
+describe("a request that changes nothing while another publish holds the lease", () => {
+  it("answers at once, leaving what is pending to the lease's holder", async () => {
+    await ingest(seed(1));
+    const d1 = countingD1(env.ENTRIES);
+    const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
+    await ingestDocuments(
+      store,
+      env.FEEDS,
+      CONFIG,
+      [{ name: "2.txt", bytes: new TextEncoder().encode(seed(2)) }],
+      { publish: false },
+    );
+    // A long publish (a deploy's) holds the lease.
+    expect((await store.tryLock(Date.now(), Date.now() + LEASE_MS)).locked).toBe(true);
+    d1.reset();
+    const again = await ingestDocuments(store, env.FEEDS, CONFIG, [
+      { name: "2.txt", bytes: new TextEncoder().encode(seed(2)) },
+    ]);
+    expect(again.results.map((r) => r.status)).toEqual(["unchanged"]);
+    expect(again.published).toBeNull();
+    // The look-up, the counters, and one try of the lease: no waiting for it.
+    expect(d1.calls().filter((call) => call === "batch of 2")).toHaveLength(1);
+    expect(d1.calls()).toHaveLength(3);
   });
 });
 
