@@ -696,8 +696,9 @@ export async function publishChanges(
     if (locked) {
       const keepLease = async () => {
         // With more than half of it left, nobody else can hold it: no D1 call (an ingest's publish
-        // asks at every step, and lasts a fraction of a second).
-        if (held - clock() > LEASE_MS / 2) return;
+        // asks at every step, and lasts a fraction of a second). A CLI's clock may be off from the
+        // worker's, so its publishes renew every time: D1 then says whether the lease is still theirs.
+        if (options.sourceKey === undefined && held - clock() > LEASE_MS / 2) return;
         const next = clock() + LEASE_MS;
         if (!(await store.renewLock(held, next)))
           throw new StoreError(

@@ -1368,7 +1368,17 @@ export class EntryStore {
    * Marks the changes up to `seq` published; with the pointer that publish wrote, records it, unless
    * one that rendered a later seq is recorded already.
    */
-  private markPublishedStatements(seq: number, pointer?: RecordedPointer): D1PreparedStatement[] {
+  private markPublishedStatements(
+    seq: number,
+    pointer?: RecordedPointer,
+    heldUntil?: number,
+  ): D1PreparedStatement[] {
+    // Given the lease's end, the pointer is recorded only while that lease is still the caller's: a
+    // publisher that lost it does not record over the one that took it.
+    const holding =
+      heldUntil === undefined
+        ? "true"
+        : "(SELECT value FROM site_state WHERE key = 'lock_until') = ?";
     return [
       this.db.prepare("DELETE FROM dirty WHERE seq <= ?").bind(seq),
       this.db
@@ -1378,11 +1388,16 @@ export class EntryStore {
         ? [
             this.db
               .prepare(
-                `INSERT INTO live_pointer (id, seq, version, pointer) VALUES (1, ?, ?, ?)
+                `INSERT INTO live_pointer (id, seq, version, pointer) SELECT 1, ?, ?, ? WHERE ${holding}
                  ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, version = excluded.version,
                    pointer = excluded.pointer WHERE excluded.seq >= live_pointer.seq`,
               )
-              .bind(pointer.seq, pointer.version, pointer.text),
+              .bind(
+                pointer.seq,
+                pointer.version,
+                pointer.text,
+                ...(heldUntil === undefined ? [] : [heldUntil]),
+              ),
           ]
         : []),
     ];
@@ -1434,7 +1449,9 @@ export class EntryStore {
   ): Promise<StoreState> {
     return this.run("lock", async () => {
       const statements = [
-        ...(publishedSeq === undefined ? [] : this.markPublishedStatements(publishedSeq, pointer)),
+        ...(publishedSeq === undefined
+          ? []
+          : this.markPublishedStatements(publishedSeq, pointer, until)),
         this.setLockStatement(0, "value = ?", until),
         this.readState(),
       ];

@@ -463,6 +463,15 @@ describe("EntryStore.unlock", () => {
     const later = { seq: state.seq + 1, version: "v-later", text: '{"version":"v-later"}' };
     await store.markPublished(state.seq + 1, later);
     expect((await plan()).recorded).toEqual(later);
+    // Given back by a publisher whose lease another took meanwhile: not recorded.
+    const until = OLDER_MS + 60_000;
+    expect((await store.tryLock(OLDER_MS + 30_001, until)).locked).toBe(true);
+    await env.ENTRIES.prepare("UPDATE site_state SET value = ? WHERE key = 'lock_until'")
+      .bind(until + 1)
+      .run();
+    const lost = { seq: state.seq + 2, version: "v-lost", text: '{"version":"v-lost"}' };
+    await store.unlock(until, state.seq + 2, lost);
+    expect((await plan()).recorded).toEqual(later);
   });
 });
 

@@ -8,7 +8,7 @@ import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingestDocuments, PublishError, publishPending } from "../../src/api/ingest.js";
 import { convertDocument } from "../../src/pipeline.js";
-import { LEASE_MS } from "../../src/site.js";
+import { LEASE_MS, publishChanges } from "../../src/site.js";
 import { EntryStore } from "../../src/store/entries.js";
 import { CURRENT_KEY } from "../../src/store/keys.js";
 import { PieceCache } from "../../src/store/piece-cache.js";
@@ -584,6 +584,37 @@ describe("waiting for the publishing lease", () => {
     const looks = d1.calls().filter((call) => call === "batch of 2");
     expect(looks.length).toBeGreaterThanOrEqual(2);
     expect(looks.length).toBeLessThanOrEqual(8);
+  });
+});
+
+describe("a CLI publish's lease", () => {
+  it("is renewed in D1 at every step, whatever its clock says is left (a CLI's clock may be off)", async () => {
+    const d1 = countingD1(env.ENTRIES);
+    const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
+    await ingestDocuments(
+      store,
+      env.FEEDS,
+      CONFIG,
+      [{ name: "1.txt", bytes: new TextEncoder().encode(seed(1)) }],
+      { publish: false },
+    );
+    const renewals = () =>
+      d1.calls().filter((call) => call.includes("WHERE key = 'lock_until' AND value = ?")).length;
+    d1.reset();
+    await publishChanges(store, env.FEEDS, CONFIG, { now: Date.now(), sourceKey: "cli" });
+    // Before the pointer switch (and before deleting, had anything aged out).
+    expect(renewals()).toBeGreaterThanOrEqual(1);
+    // A worker's publish, on Cloudflare's clock, renews only when less than half the lease is left.
+    await ingestDocuments(
+      store,
+      env.FEEDS,
+      CONFIG,
+      [{ name: "2.txt", bytes: new TextEncoder().encode(seed(2)) }],
+      { publish: false },
+    );
+    d1.reset();
+    await publishChanges(store, env.FEEDS, CONFIG, { now: Date.now() });
+    expect(renewals()).toBe(0);
   });
 });
 
