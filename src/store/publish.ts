@@ -188,8 +188,9 @@ export async function readLiveManifest(
  * recorded in D1 (`recorded`, see EntryStore) is a newer one. KV shows a new pointer in other
  * locations up to a minute late; planning from an older one would carry its documents over what the
  * newer version changed. The newer of the two is the one that replaced or retired the other; failing
- * that, the one that rendered the later seq, KV on a tie (a publish that records nothing, a CLI
- * publish whose record failed). No pointer in KV means nothing to carry: a namespace emptied or new.
+ * that (or when each did: a rollback), the one that rendered the later seq, then the later publish,
+ * KV on a tie (a publish that records nothing, a CLI publish whose record failed). No pointer in KV
+ * means nothing to carry: a namespace emptied or new.
  */
 export async function publishersLiveManifest(
   kv: KVNamespace,
@@ -204,12 +205,15 @@ export async function publishersLiveManifest(
   const fromRecord = pointerOf(recorded.text);
   if (fromRecord === null) return liveManifestOf(kv, text, now);
   if (fromKv === null) return liveManifestOf(kv, recorded.text, now);
-  const newer =
-    replaced(fromKv, fromRecord.version) ||
-    (!replaced(fromRecord, fromKv.version) && (fromKv.seq ?? 0) >= recorded.seq)
-      ? text
-      : recorded.text;
-  return liveManifestOf(kv, newer, now);
+  const kvReplaced = replaced(fromKv, fromRecord.version);
+  const kvIsNewer =
+    kvReplaced !== replaced(fromRecord, fromKv.version)
+      ? kvReplaced
+      : // Neither, or each (a version name comes back when a rollback renders what was live
+        // before): the later seq, then the later publish, KV's on a tie.
+        (fromKv.seq ?? 0) > recorded.seq ||
+        ((fromKv.seq ?? 0) === recorded.seq && fromKv.publishedMs >= fromRecord.publishedMs);
+  return liveManifestOf(kv, kvIsNewer ? text : recorded.text, now);
 }
 
 /** Whether `manifest` replaced or retired `version`: it is the later of the two. */
@@ -302,8 +306,6 @@ function versionsNamedBy(manifest: Manifest): Set<string> {
  * margin.
  */
 export const RETIRED_GRACE_MS = 5 * 60 * 1000;
-/** The most retired versions a pointer lists (about two per publish); older ones go at once. */
-const RETIRED_KEEP = 64;
 
 /**
  * The retired versions of the pointer replacing `live`, which reads `reads`: those `live` read and it
@@ -327,7 +329,9 @@ function retiredVersions(
       seen.add(earlier.version);
       retired.push(earlier);
     }
-  return retired.slice(0, RETIRED_KEEP);
+  // No cap: each entry is a version a lagging reader may still read. KV takes one pointer write a
+  // second at most, so five minutes of publishes retire a few hundred at the very most.
+  return retired;
 }
 
 /** A carried document names the version holding its bodies explicitly, since the new version does not. */
@@ -339,22 +343,37 @@ function withStore(live: Manifest | null, doc: ManifestDocument): ManifestDocume
 /** Staging prefixes younger than this are never swept. */
 const STAGING_GRACE_MS = 60 * 60 * 1000;
 
+/** What pruneVersions deletes, beside the versions to keep. */
+export interface PruneOptions {
+  /**
+   * Only these versions' keys, less the ones to keep (a publish names the versions its predecessor
+   * named: one listing per version it drops). Without, every version's keys but those kept (a sweep:
+   * it also finds what interrupted publishes left, which no manifest names, at the cost of listing
+   * every key the site has).
+   */
+  readonly candidates?: ReadonlySet<string>;
+  readonly now?: number;
+  /**
+   * Versions known to be finished (a live manifest named them): a sweep deletes them even when their
+   * staging prefix is young, since no publish is still writing them.
+   */
+  readonly finished?: ReadonlySet<string>;
+  /** Runs once the keys are listed, before any is deleted; it throws to delete none. */
+  readonly beforeDeleting?: () => Promise<void>;
+}
+
 /**
- * Deletes version keys, returns how many. With `candidates`, only those versions' keys, less the ones
- * to keep (a publish names the versions its predecessor kept: one listing per version it drops); without,
- * every version's keys but those kept (a sweep: it also finds what interrupted publishes left, which no
- * manifest names, at the cost of listing every key the site has). `beforeDeleting` runs once the keys
- * are listed, before any is deleted; it throws to delete none.
+ * Deletes version keys but those of the versions to keep (see PruneOptions), and returns how many.
  */
 export async function pruneVersions(
   kv: KVNamespace,
   keep: ReadonlySet<string>,
-  candidates?: ReadonlySet<string>,
-  now: number = Date.now(),
-  beforeDeleting?: () => Promise<void>,
+  options: PruneOptions = {},
 ): Promise<number> {
+  const { candidates, now = Date.now(), finished } = options;
   // A sweep leaves young staging prefixes alone: another publish may be writing one right now.
-  const young = (version: string) => (stagingTime(version) ?? 0) > now - STAGING_GRACE_MS;
+  const young = (version: string) =>
+    !finished?.has(version) && (stagingTime(version) ?? 0) > now - STAGING_GRACE_MS;
   const prefixes =
     candidates === undefined
       ? [VERSIONS_PREFIX]
@@ -378,7 +397,7 @@ export async function pruneVersions(
   if (doomed.length === 0) return 0;
   // Listing every key of a large site takes a while: the publisher must still hold its lease, or
   // another may be writing a version this one does not keep.
-  await beforeDeleting?.();
+  await options.beforeDeleting?.();
   await Promise.all(doomed.map((key) => kv.delete(key)));
   return doomed.length;
 }
@@ -617,13 +636,11 @@ export async function publishVersion(
     const pruning =
       options.sweep === false
         ? { pruned: 0 }
-        : await pruneAfterPublish(
-            options.keepLease,
-            kv,
-            versionsToKeep(live, options.now),
-            undefined,
-            options.now,
-          );
+        : await pruneAfterPublish(kv, versionsToKeep(live, options.now), {
+            now: options.now,
+            finished: versionsNamedBy(live),
+            ...(options.keepLease ? { beforeDeleting: options.keepLease } : {}),
+          });
     return {
       version,
       previousVersion: live.previousVersion,
@@ -706,13 +723,12 @@ export async function publishVersion(
     );
   }
 
-  const pruning = await pruneAfterPublish(
-    options.keepLease,
-    kv,
-    versionsToKeep(pointer, options.now),
-    options.sweep === false && live ? versionsNamedBy(live) : undefined,
-    options.now,
-  );
+  const named = live ? versionsNamedBy(live) : undefined;
+  const pruning = await pruneAfterPublish(kv, versionsToKeep(pointer, options.now), {
+    now: options.now,
+    ...(named ? (options.sweep === false ? { candidates: named } : { finished: named }) : {}),
+    ...(options.keepLease ? { beforeDeleting: options.keepLease } : {}),
+  });
   return {
     version,
     previousVersion: pointer.previousVersion,
@@ -729,11 +745,10 @@ export async function publishVersion(
  * make a publish that succeeded look failed.
  */
 async function pruneAfterPublish(
-  keepLease: (() => Promise<void>) | undefined,
-  ...[kv, keep, candidates, now]: Parameters<typeof pruneVersions>
+  ...args: Parameters<typeof pruneVersions>
 ): Promise<Pick<PublishReport, "pruned" | "pruneFailure">> {
   try {
-    return { pruned: await pruneVersions(kv, keep, candidates, now, keepLease) };
+    return { pruned: await pruneVersions(...args) };
   } catch (error) {
     return { pruned: 0, pruneFailure: error instanceof Error ? error.message : String(error) };
   }

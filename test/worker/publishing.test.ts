@@ -9,6 +9,7 @@ import {
   CURRENT_KEY,
   documentKey,
   shelfKey,
+  stagingName,
   stagingTime,
   VERSIONS_PREFIX,
   versionOfKey,
@@ -306,6 +307,42 @@ describe("publishVersion", () => {
     expect(await planned(env.FEEDS, recorded(other, 1))).toBe("other");
     // No pointer in KV (a new namespace): nothing to carry.
     expect(await planned(showing(null), recorded(secondText, 1))).toBeUndefined();
+    // A rollback renders the first version again: each pointer replaced the other. The later publish.
+    const first = JSON.parse(firstText) as Manifest;
+    const rolledBack = JSON.stringify({
+      ...first,
+      previousVersion: second.version,
+      publishedMs: NEXT_DAY_MS + 1000,
+    });
+    expect(await planned(env.FEEDS, recorded(rolledBack, 0))).toBe(first.version);
+    expect(await planned(showing(rolledBack), recorded(secondText, 0))).toBe(first.version);
+  });
+
+  it("keeps every version retired within the grace period, however many; a sweep deletes those past it, young staging prefixes too", async () => {
+    const first = await publishSite();
+    // A live pointer that retired 100 versions a minute ago, and a staging prefix (made ten minutes
+    // ago, so younger than the sweep's hour) retired six minutes ago.
+    const staging = stagingName(NEXT_DAY_MS - 10 * 60_000);
+    const recent = Array.from({ length: 100 }, (_, i) => `recent${String(i).padStart(3, "0")}`);
+    const live = parseManifest((await env.FEEDS.get(CURRENT_KEY)) ?? "", CURRENT_KEY);
+    await env.FEEDS.put(
+      CURRENT_KEY,
+      JSON.stringify({
+        ...live,
+        publishedMs: live.publishedMs + 1,
+        retiredVersions: [
+          ...recent.map((version) => ({ version, retiredMs: NEXT_DAY_MS - 60_000 })),
+          { version: staging, retiredMs: NEXT_DAY_MS - 6 * 60_000 },
+        ],
+      }),
+    );
+    for (const version of [...recent, staging])
+      await env.FEEDS.put(documentKey(version, "feed.atom", "gzip"), "x");
+    // A whole-build publish sweeps.
+    const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
+    const pointer = parseManifest((await env.FEEDS.get(CURRENT_KEY)) ?? "", CURRENT_KEY);
+    expect(pointer.retiredVersions?.map((r) => r.version)).toEqual(recent);
+    expect(await versionsInStorage()).toEqual([first.version, second.version, ...recent].sort());
   });
 
   it("serves the new build on every route once the pointer switches", async () => {
