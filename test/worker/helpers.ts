@@ -8,6 +8,7 @@ import { brotliCompressSync, gunzipSync } from "node:zlib";
 import { readSiteConfig, type SiteConfig } from "../../src/config.js";
 import type { Entry } from "../../src/entry.js";
 import { type PreparedDocument, prepareDocuments, renderSite } from "../../src/publish.js";
+import { CURRENT_KEY } from "../../src/store/keys.js";
 import { type PublishReport, publishVersion } from "../../src/store/publish.js";
 import worker from "../../src/worker/index.js";
 
@@ -168,4 +169,33 @@ export async function postDocuments(
     { method: "POST", body, headers: { "Content-Type": contentType, ...headers } },
     workerEnv,
   );
+}
+
+/**
+ * A KV namespace that answers as `kv` does, but for the methods `overrides` replaces: a failing
+ * write, a lagging read.
+ */
+export function kvWith(kv: KVNamespace, overrides: Partial<Record<keyof KVNamespace, unknown>>) {
+  return new Proxy(kv, {
+    get(target, property) {
+      if (property in overrides) return overrides[property as keyof KVNamespace];
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A KV namespace whose location still shows `pointer` at CURRENT_KEY (KV shows writes late). */
+export function kvShowingPointer(kv: KVNamespace, pointer: string | null): KVNamespace {
+  return kvWith(kv, {
+    get: (key: string, ...rest: unknown[]) =>
+      key === CURRENT_KEY
+        ? Promise.resolve(pointer)
+        : (kv.get as (...a: unknown[]) => Promise<unknown>).call(kv, key, ...rest),
+  });
+}
+
+/** A seed document as the ingest API receives it, named `n.txt`. */
+export function seedDocument(n: number, options?: Parameters<typeof seed>[1]) {
+  return { name: `${n}.txt`, bytes: new TextEncoder().encode(seed(n, options)) };
 }

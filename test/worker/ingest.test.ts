@@ -17,9 +17,12 @@ import {
   CONFIG,
   HOUR,
   identityAndGzip,
+  kvShowingPointer,
+  kvWith,
   postDocuments as post,
   request,
   seed,
+  seedDocument,
   T0,
   TOKEN,
 } from "./helpers.js";
@@ -438,15 +441,8 @@ describe("D1 round trips of an ingest", () => {
 
 /** The test's env with a FEEDS namespace whose writes fail, as in a KV outage; reads still work. */
 function envWithFailingPuts(): Env {
-  const feeds = new Proxy(env.FEEDS, {
-    get(target, property) {
-      if (property === "put")
-        return () => Promise.reject(new Error("KV PUT failed: 500 Internal Server Error"));
-      const value = Reflect.get(target, property);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { ...env, FEEDS: feeds };
+  const put = () => Promise.reject(new Error("KV PUT failed: 500 Internal Server Error"));
+  return { ...env, FEEDS: kvWith(env.FEEDS, { put }) };
 }
 
 async function jsonFeedIds(): Promise<string[]> {
@@ -491,9 +487,7 @@ describe("a publish that fails after its changes are saved", () => {
     };
     failingPieces.batch = (statements) => env.ENTRIES.batch(statements);
     const store = new EntryStore(failingPieces, CONFIG.entriesPerFeed, new PieceCache());
-    const attempt = ingestDocuments(store, env.FEEDS, CONFIG, [
-      { name: "2.txt", bytes: new TextEncoder().encode(seed(2)) },
-    ]);
+    const attempt = ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(2)]);
     await expect(attempt).rejects.toThrow(PublishError);
     await expect(attempt).rejects.toThrow(/1 document \(2\.txt\) saved; publishing failed/);
     const healthy = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed, new PieceCache());
@@ -528,14 +522,7 @@ describe("a publish that fails after its changes are saved", () => {
     await ingest(seed(1));
     // What a request Cloudflare ends for its CPU time after the save leaves: saved, not published.
     const store = new EntryStore(env.ENTRIES, CONFIG.entriesPerFeed, new PieceCache());
-    const name = "2.txt";
-    await ingestDocuments(
-      store,
-      env.FEEDS,
-      CONFIG,
-      [{ name, bytes: new TextEncoder().encode(seed(2)) }],
-      { publish: false },
-    );
+    await ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(2)], { publish: false });
     expect(await jsonFeedIds()).toEqual([articleUrl(1)]);
     const again = await ingest(seed(2));
     expect(again.documents.map((d) => d.status)).toEqual(["unchanged"]);
@@ -565,13 +552,7 @@ describe("waiting for the publishing lease", () => {
     // Another publisher (a long CLI publish) holds the lease; a document is saved meanwhile.
     const held = Date.now() + LEASE_MS;
     expect((await store.tryLock(Date.now(), held)).locked).toBe(true);
-    await ingestDocuments(
-      store,
-      env.FEEDS,
-      CONFIG,
-      [{ name: "2.txt", bytes: new TextEncoder().encode(seed(2)) }],
-      { publish: false },
-    );
+    await ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(2)], { publish: false });
     d1.reset();
     const release = new Promise<void>((resolve) =>
       setTimeout(() => void store.unlock(held).then(() => resolve()), 1_500),
@@ -591,13 +572,7 @@ describe("a CLI publish's lease", () => {
   it("is renewed in D1 at every step, whatever its clock says is left (a CLI's clock may be off)", async () => {
     const d1 = countingD1(env.ENTRIES);
     const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
-    await ingestDocuments(
-      store,
-      env.FEEDS,
-      CONFIG,
-      [{ name: "1.txt", bytes: new TextEncoder().encode(seed(1)) }],
-      { publish: false },
-    );
+    await ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(1)], { publish: false });
     const renewals = () =>
       d1.calls().filter((call) => call.includes("WHERE key = 'lock_until' AND value = ?")).length;
     d1.reset();
@@ -605,13 +580,7 @@ describe("a CLI publish's lease", () => {
     // Before the pointer switch (and before deleting, had anything aged out).
     expect(renewals()).toBeGreaterThanOrEqual(1);
     // A worker's publish, on Cloudflare's clock, renews only when less than half the lease is left.
-    await ingestDocuments(
-      store,
-      env.FEEDS,
-      CONFIG,
-      [{ name: "2.txt", bytes: new TextEncoder().encode(seed(2)) }],
-      { publish: false },
-    );
+    await ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(2)], { publish: false });
     d1.reset();
     await publishChanges(store, env.FEEDS, CONFIG, { now: Date.now() });
     expect(renewals()).toBe(0);
@@ -623,19 +592,11 @@ describe("a request that changes nothing while another publish holds the lease",
     await ingest(seed(1));
     const d1 = countingD1(env.ENTRIES);
     const store = new EntryStore(d1.db, CONFIG.entriesPerFeed, new PieceCache());
-    await ingestDocuments(
-      store,
-      env.FEEDS,
-      CONFIG,
-      [{ name: "2.txt", bytes: new TextEncoder().encode(seed(2)) }],
-      { publish: false },
-    );
+    await ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(2)], { publish: false });
     // A long publish (a deploy's) holds the lease.
     expect((await store.tryLock(Date.now(), Date.now() + LEASE_MS)).locked).toBe(true);
     d1.reset();
-    const again = await ingestDocuments(store, env.FEEDS, CONFIG, [
-      { name: "2.txt", bytes: new TextEncoder().encode(seed(2)) },
-    ]);
+    const again = await ingestDocuments(store, env.FEEDS, CONFIG, [seedDocument(2)]);
     expect(again.results.map((r) => r.status)).toEqual(["unchanged"]);
     expect(again.published).toBeNull();
     // The look-up, the counters, and one try of the lease: no waiting for it.
@@ -724,17 +685,7 @@ describe("a publisher whose KV location still shows an older pointer", () => {
       version: string;
     };
     // KV shows a new pointer in other locations up to a minute late: this one still has the first.
-    const stale = new Proxy(env.FEEDS, {
-      get(target, property) {
-        if (property === "get")
-          return (key: string, ...rest: unknown[]) =>
-            key === CURRENT_KEY
-              ? Promise.resolve(olderPointer)
-              : (target.get as (...a: unknown[]) => Promise<unknown>).call(target, key, ...rest);
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const stale = kvShowingPointer(env.FEEDS, olderPointer);
     const response = await post(seed(3), "text/plain; charset=utf-8", AUTH, {
       ...env,
       FEEDS: stale,

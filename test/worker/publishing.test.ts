@@ -41,6 +41,8 @@ import {
   ENTRIES,
   HOUR,
   identityAndGzip,
+  kvShowingPointer,
+  kvWith,
   makeEntry,
   NEWER_MS,
   PUBLISHED_MS,
@@ -206,14 +208,8 @@ describe("publishVersion", () => {
   it("stands when pruning fails after the pointer switched: it says why, and a sweep deletes the rest", async () => {
     const first = await publishSite();
     const second = await publishSite(NEXT_ENTRIES, { now: NEXT_DAY_MS });
-    const failing = new Proxy(env.FEEDS, {
-      get(target, property) {
-        if (property === "list" || property === "delete")
-          return () => Promise.reject(new Error("KV LIST failed: 500 Internal Server Error"));
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const fail = () => Promise.reject(new Error("KV LIST failed: 500 Internal Server Error"));
+    const failing = kvWith(env.FEEDS, { list: fail, delete: fail });
     // Whole-build publishes sweep: they list every key, which fails here.
     const entries = [makeEntry(4, NEWER_MS + 7_200_000), ...NEXT_ENTRIES];
     const later = NEXT_DAY_MS + RETIRED_GRACE_MS + 1000;
@@ -279,18 +275,7 @@ describe("publishVersion", () => {
       version: (JSON.parse(text) as Manifest).version,
       text,
     });
-    const showing = (text: string | null) =>
-      new Proxy(env.FEEDS, {
-        get(target, property) {
-          if (property === "get")
-            return (key: string, ...rest: unknown[]) =>
-              key === CURRENT_KEY
-                ? Promise.resolve(text)
-                : (target.get as (...a: unknown[]) => Promise<unknown>).call(target, key, ...rest);
-          const value = Reflect.get(target, property);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
+    const showing = (text: string | null) => kvShowingPointer(env.FEEDS, text);
     const planned = async (kv: KVNamespace, record: ReturnType<typeof recorded> | null) =>
       (await publishersLiveManifest(kv, record, NEXT_DAY_MS))?.version;
     // KV lags behind the record, which replaced its pointer: the record, whatever the seqs say.
