@@ -3,7 +3,8 @@
  *
  * 1. Every body of the new version is written under its own prefix (readers cannot see them yet).
  * 2. One put of the pointer switches readers to the new manifest, bodies and all.
- * 3. Versions other than the new one and the one it replaced are deleted.
+ * 3. Versions the new pointer does not read (nor the one it replaced) are retired, and deleted by the
+ *    first publish RETIRED_GRACE_MS later: readers whose KV still shows an older pointer can finish.
  * A publish that stops before 2 leaves the old version served and some unreferenced keys, which the
  * next publish prunes; one that stops after 2 has published.
  */
@@ -340,7 +341,7 @@ function withStore(live: Manifest | null, doc: ManifestDocument): ManifestDocume
   return { ...doc, storedIn: live.version };
 }
 
-/** Staging prefixes younger than this are never swept. */
+/** Staging prefixes younger than this are never swept, unless a live manifest names them (finished). */
 const STAGING_GRACE_MS = 60 * 60 * 1000;
 
 /** What pruneVersions deletes, beside the versions to keep. */
