@@ -201,8 +201,8 @@ export async function publishersLiveManifest(
   const text = await readPointer(kv);
   if (text === null) return null;
   if (recorded === null || recorded.text === text) return liveManifestOf(kv, text, now);
+  // Not the same text: two publishes, even under one version name (a rollback renders a name again).
   const fromKv = pointerOf(text);
-  if (fromKv?.version === recorded.version) return liveManifestOf(kv, text, now);
   const fromRecord = pointerOf(recorded.text);
   if (fromRecord === null) return liveManifestOf(kv, text, now);
   if (fromKv === null) return liveManifestOf(kv, recorded.text, now);

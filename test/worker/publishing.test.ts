@@ -301,6 +301,14 @@ describe("publishVersion", () => {
     });
     expect(await planned(env.FEEDS, recorded(rolledBack, 0))).toBe(first.version);
     expect(await planned(showing(rolledBack), recorded(secondText, 0))).toBe(first.version);
+    // KV still shows the first publish of that name, the record its rollback: the rollback, which
+    // names the second version as the one it replaced.
+    const rollbackFirst = await publishersLiveManifest(
+      showing(firstText),
+      recorded(rolledBack, 0),
+      NEXT_DAY_MS,
+    );
+    expect(rollbackFirst?.previousVersion).toBe(second.version);
   });
 
   it("keeps every version retired within the grace period, however many; a sweep deletes those past it, young staging prefixes too", async () => {
