@@ -594,7 +594,7 @@ export async function publishFromStore(
   const recorded =
     report.pointer === undefined
       ? undefined
-      : { seq: state.seq, version: report.version, text: report.pointer };
+      : { seq: state.seq, text: report.pointer };
   if (options.release) await options.release(state.seq, recorded);
   else await store.markPublished(state.seq, recorded);
   return {

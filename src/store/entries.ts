@@ -149,9 +149,9 @@ const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS entries_updated ON entries (updated_ms)",
   // The live pointer as the last publish wrote it (with the seq it rendered), recorded when its lease
   // is given back: KV shows a new pointer in other locations up to a minute late, D1 at once, so a
-  // publisher plans from this one (see `recordedPointer`). One row; a table of its own, so databases
-  // made before it need no migration.
-  "CREATE TABLE IF NOT EXISTS live_pointer (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, version TEXT NOT NULL, pointer TEXT NOT NULL)",
+  // publisher plans from this one (see `publishersLiveManifest`). One row; a table of its own, so
+  // databases made before it need no migration.
+  "CREATE TABLE IF NOT EXISTS live_pointer (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, pointer TEXT NOT NULL)",
 ];
 
 const ready = new WeakMap<D1Database, Promise<void>>();
@@ -396,9 +396,7 @@ function countOf(row: Row | undefined): { entries: number; newestMs: number | nu
 }
 
 function recordedOf(row: Row | undefined): RecordedPointer | null {
-  return row
-    ? { seq: Number(row.seq), version: String(row.version), text: String(row.pointer) }
-    : null;
+  return row ? { seq: Number(row.seq), text: String(row.pointer) } : null;
 }
 
 /** The counters from `SELECT key, value FROM site_state`. */
@@ -460,11 +458,10 @@ export interface PlanReads {
 
 /**
  * The live pointer's text as a publish wrote it to KV, recorded in D1 when that publish gave its lease
- * back, with the version it names and the store's `seq` it rendered.
+ * back, with the store's `seq` it rendered (the pointer says it too; the column lets D1 keep the later).
  */
 export interface RecordedPointer {
   readonly seq: number;
-  readonly version: string;
   readonly text: string;
 }
 
@@ -1235,7 +1232,7 @@ export class EntryStore {
       this.categoriesRead(),
       this.countRead(),
       this.changedCategoriesHeads(options.newest),
-      this.db.prepare("SELECT seq, version, pointer FROM live_pointer WHERE id = 1"),
+      this.db.prepare("SELECT seq, pointer FROM live_pointer WHERE id = 1"),
     ];
   }
 
@@ -1388,16 +1385,11 @@ export class EntryStore {
         ? [
             this.db
               .prepare(
-                `INSERT INTO live_pointer (id, seq, version, pointer) SELECT 1, ?, ?, ? WHERE ${holding}
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, version = excluded.version,
-                   pointer = excluded.pointer WHERE excluded.seq >= live_pointer.seq`,
+                `INSERT INTO live_pointer (id, seq, pointer) SELECT 1, ?, ? WHERE ${holding}
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, pointer = excluded.pointer
+                 WHERE excluded.seq >= live_pointer.seq`,
               )
-              .bind(
-                pointer.seq,
-                pointer.version,
-                pointer.text,
-                ...(heldUntil === undefined ? [] : [heldUntil]),
-              ),
+              .bind(pointer.seq, pointer.text, ...(heldUntil === undefined ? [] : [heldUntil])),
           ]
         : []),
     ];

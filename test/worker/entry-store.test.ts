@@ -450,17 +450,13 @@ describe("EntryStore.unlock", () => {
       store.planReads({ newest: 3, openFrom: 1, tombstones: 0, renderKey: "render-key" });
     expect((await plan()).recorded).toBeNull();
     const { state } = await store.tryLock(OLDER_MS, OLDER_MS + 30_000);
-    const newer = { seq: state.seq, version: "v-newer", text: '{"version":"v-newer"}' };
+    const newer = { seq: state.seq, text: '{"version":"v-newer"}' };
     await store.unlock(OLDER_MS + 30_000, state.seq, newer);
     expect((await plan()).recorded).toEqual(newer);
     // A publisher that rendered an earlier seq (its lease lost meanwhile) does not replace it.
-    await store.markPublished(state.seq - 1, {
-      seq: state.seq - 1,
-      version: "v-older",
-      text: "{}",
-    });
+    await store.markPublished(state.seq - 1, { seq: state.seq - 1, text: "{}" });
     expect((await plan()).recorded).toEqual(newer);
-    const later = { seq: state.seq + 1, version: "v-later", text: '{"version":"v-later"}' };
+    const later = { seq: state.seq + 1, text: '{"version":"v-later"}' };
     await store.markPublished(state.seq + 1, later);
     expect((await plan()).recorded).toEqual(later);
     // Given back by a publisher whose lease another took meanwhile: not recorded.
@@ -469,7 +465,7 @@ describe("EntryStore.unlock", () => {
     await env.ENTRIES.prepare("UPDATE site_state SET value = ? WHERE key = 'lock_until'")
       .bind(until + 1)
       .run();
-    const lost = { seq: state.seq + 2, version: "v-lost", text: '{"version":"v-lost"}' };
+    const lost = { seq: state.seq + 2, text: '{"version":"v-lost"}' };
     await store.unlock(until, state.seq + 2, lost);
     expect((await plan()).recorded).toEqual(later);
   });
