@@ -341,12 +341,12 @@ function categoriesShown<T extends StoredCategory>(categories: readonly T[]): re
 }
 
 /**
- * Where the open entries start: the first position not in a complete archive page. The subscription
- * feeds carry the newest entries and every open one (so an article ingested with an old date is
- * reachable before its page completes).
+ * The archive pages complete when the next entry gets `nextPosition`. The entries after them are open:
+ * the subscription feeds carry the newest entries and every open one (so an article ingested with an
+ * old date is reachable before its page completes).
  */
-function openFromOf(nextPosition: number, pageSize: number): number {
-  return Math.floor((nextPosition - 1) / pageSize) * pageSize + 1;
+function completePagesOf(nextPosition: number, pageSize: number): number {
+  return Math.floor((nextPosition - 1) / pageSize);
 }
 
 async function planSite(
@@ -358,7 +358,7 @@ async function planSite(
 ): Promise<RenderPlan & { readonly count: PlanReads["count"] }> {
   const { renderKey } = options;
   const pageSize = store.pageSize;
-  const completePages = Math.floor((options.nextPosition - 1) / pageSize);
+  const completePages = completePagesOf(options.nextPosition, pageSize);
   const settingsChanged = live !== null && live.renderKey !== options.siteKey;
   // A CLI publish renders everything when its code or settings are not the live version's; the
   // worker's, after a settings change, only while that stays within one request's means.
@@ -516,7 +516,7 @@ export async function publishFromStore(
     options.reads ??
     (await store.planReads({
       ...planRequest(config, renderKey),
-      openFrom: openFromOf(state.nextPosition, store.pageSize),
+      openFrom: completePagesOf(state.nextPosition, store.pageSize) * store.pageSize + 1,
     }));
   const live = await publishersLiveManifest(kv, reads.recorded, options.now);
   const plan = await planSite(store, config, live, reads, {
@@ -592,9 +592,7 @@ export async function publishFromStore(
   // The pointer written is recorded with the seq it rendered: the next publisher plans from it, even
   // where KV still shows an older one.
   const recorded =
-    report.pointer === undefined
-      ? undefined
-      : { seq: state.seq, text: report.pointer };
+    report.pointer === undefined ? undefined : { seq: state.seq, text: report.pointer };
   if (options.release) await options.release(state.seq, recorded);
   else await store.markPublished(state.seq, recorded);
   return {
