@@ -190,25 +190,29 @@ function afterPublish(c: AppContext, config: SiteConfig, report: SitePublishRepo
 
 /** A publish that failed after its changes were saved: the client can retry the publish alone. */
 function publishFailure(error: PublishError, what: string): HttpError {
-  console.error("edgefeed: publish after saving failed:", error.message);
-  return new HttpError(
-    503,
+  return retryLater(
+    "publish after saving failed",
+    error,
     `${what} saved, but publishing failed; the feeds may not show the change yet. Send the same request again to publish (it changes nothing else), or the next change will.`,
-    { "Retry-After": String(RETRY_AFTER_STORAGE_FAILURE) },
-    { cause: error },
   );
 }
 
 function storeFailure(error: unknown): HttpError {
-  console.error(
-    "edgefeed: ingest storage failure:",
-    error instanceof Error ? error.message : error,
+  return retryLater(
+    "ingest storage failure",
+    error,
+    "The entry storage is unavailable right now; the request may have been saved in part or not at all. Send the same request again: it saves what is missing and publishes what was saved.",
   );
+}
+
+/** A 503 with Retry-After and `message` for the client; the cause goes to the log, never to it. */
+function retryLater(what: string, cause: unknown, message: string): HttpError {
+  console.error(`edgefeed: ${what}:`, cause instanceof Error ? cause.message : cause);
   return new HttpError(
     503,
-    "The entry storage is unavailable right now; the request may have been saved in part or not at all. Send the same request again: it saves what is missing and publishes what was saved.",
+    message,
     { "Retry-After": String(RETRY_AFTER_STORAGE_FAILURE) },
-    { cause: error },
+    { cause },
   );
 }
 
