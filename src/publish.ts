@@ -167,6 +167,19 @@ export async function compressEntryPieces(pieces: EntryPieces): Promise<Compress
 }
 
 /**
+ * An entry's pieces rendered and compressed once: what the store keeps of a new entry, made by an
+ * ingest or, ahead, by the CLI's converting threads (the same code, so the same bytes).
+ * @example (await compressedPieces(entry, config)).compressed.atom.segment.size
+ */
+export async function compressedPieces(
+  entry: Entry,
+  config: SiteConfig,
+): Promise<EntryPieces & { readonly compressed: CompressedPieces }> {
+  const pieces = renderEntryPieces(entry, config);
+  return { ...pieces, compressed: await compressEntryPieces(pieces) };
+}
+
+/**
  * One feed document in each format, assembled from entries' pieces (already chosen and ordered).
  * @example renderFeedDocuments(pieces, info, feedPaths("category/world")).map((d) => d.path) // ["category/world.atom", …]
  */

@@ -9,13 +9,7 @@ import type { Entry } from "../entry.js";
 import { DocumentError, EdgefeedError } from "../errors.js";
 import type { CompressedPieces } from "../pieces.js";
 import { convertDocument } from "../pipeline.js";
-import {
-  compressEntryPieces,
-  contentHash,
-  type EntryPieces,
-  piecesFromCompressed,
-  renderEntryPieces,
-} from "../publish.js";
+import { compressedPieces, contentHash, piecesFromCompressed } from "../publish.js";
 import { rfc3339 } from "../render/dates.js";
 import {
   categorySlug,
@@ -162,12 +156,6 @@ export function decideChange(
 export async function convertIncoming(doc: IncomingDocument): Promise<Converted> {
   const entry = convertDocument(doc.bytes, doc.name);
   return { name: doc.name, entry, documentHash: await contentHash(doc.bytes) };
-}
-
-/** An entry's pieces rendered, with their compressed segments. */
-async function compressedPieces(entry: Entry, config: SiteConfig): Promise<EntryPieces> {
-  const pieces = renderEntryPieces(entry, config);
-  return { ...pieces, compressed: await compressEntryPieces(pieces) };
 }
 
 /**

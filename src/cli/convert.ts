@@ -10,7 +10,7 @@ import type { SiteConfig } from "../config.js";
 import type { Entry } from "../entry.js";
 import { DocumentError } from "../errors.js";
 import { convertDocument } from "../pipeline.js";
-import { compressEntryPieces, contentHash, renderEntryPieces } from "../publish.js";
+import { compressedPieces, contentHash } from "../publish.js";
 import type { ConvertResult } from "./build-cache.js";
 import { nodeUtf8 } from "./utf8.js";
 import { bundleWorker, type WorkerBundle } from "./worker-bundle.js";
@@ -89,11 +89,11 @@ export async function prepareJob(job: ConvertJob): Promise<ConvertReply> {
   const reply = convertJob({ ...job, whole: true });
   const { entry, ...rest } = reply;
   if (entry === undefined || job.prepare === undefined) return rest;
-  const [documentHash, compressed] = await Promise.all([
+  const [documentHash, pieces] = await Promise.all([
     contentHash(job.bytes),
-    compressEntryPieces(renderEntryPieces(entry, job.prepare)),
+    compressedPieces(entry, job.prepare),
   ]);
-  return { ...rest, prepared: { entry, documentHash, compressed } };
+  return { ...rest, prepared: { entry, documentHash, compressed: pieces.compressed } };
 }
 
 /** Below this many documents to convert, threads cost more to start than they save. */
